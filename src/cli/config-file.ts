@@ -1,0 +1,31 @@
+// Reading the market configuration from disk: the I/O half of configuration; validation is src/config.
+import { readFileSync } from "node:fs";
+import { formatConfigIssues, loadConfig } from "../config/load.js";
+import type { MarketConfig } from "../config/types.js";
+import { UsageError } from "./usage-error.js";
+
+export function readConfigFile(path: string): MarketConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`config ${path}: cannot be read (${(error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`config ${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const result = loadConfig(json);
+  if (!result.ok) {
+    const count = result.issues.length;
+    throw new UsageError(
+      `config ${path}: ${count} problem${count === 1 ? "" : "s"}\n${formatConfigIssues(result.issues)
+        .split("\n")
+        .map((line) => `  ${line}`)
+        .join("\n")}`,
+    );
+  }
+  return result.config;
+}

@@ -1,0 +1,106 @@
+// A fast path for the common shape of a command line: one flat JSON object whose keys and string values are
+// printable ASCII without escapes, and whose numbers are small integers. It reads the bytes directly (no line
+// string, no generic parser). Anything else, including anything it is unsure of, returns NOT_FLAT and the
+// caller uses JSON.parse, so results are always exactly JSON.parse's (property-tested).
+
+import { latin1Slice } from "./buffer-text.js";
+
+export const NOT_FLAT: unique symbol = Symbol("not-flat");
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/** Parses bytes [start, end) of `buf`, or returns NOT_FLAT. */
+export function parseFlatJson(
+  buf: Buffer,
+  start: number,
+  end: number,
+): Record<string, unknown> | typeof NOT_FLAT {
+  let i = start;
+  while (i < end && isWs(buf[i] as number)) i++;
+  if (buf[i] !== 123) return NOT_FLAT; // {
+  i++;
+  const out: Record<string, unknown> = {};
+  while (i < end && isWs(buf[i] as number)) i++;
+  if (buf[i] === 125) {
+    i++;
+  } else {
+    for (;;) {
+      // key
+      if (buf[i] !== QUOTE) return NOT_FLAT;
+      const keyStart = ++i;
+      i = scanString(buf, i, end);
+      if (i < 0) return NOT_FLAT;
+      const key = latin1Slice(buf, keyStart, i);
+      if (key === "__proto__") return NOT_FLAT; // JSON.parse makes it an own property; assignment would not
+      i++;
+      while (i < end && isWs(buf[i] as number)) i++;
+      if (buf[i] !== 58) return NOT_FLAT; // :
+      i++;
+      while (i < end && isWs(buf[i] as number)) i++;
+      // value
+      const c = buf[i] as number;
+      if (c === QUOTE) {
+        const valueStart = ++i;
+        i = scanString(buf, i, end);
+        if (i < 0) return NOT_FLAT;
+        out[key] = latin1Slice(buf, valueStart, i);
+        i++;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        // integers of at most 15 digits: exact in a double, no exponent or fraction
+        const negative = c === 45;
+        if (negative) i++;
+        const digitsStart = i;
+        let n = 0;
+        while (i < end) {
+          const d = buf[i] as number;
+          if (d < 48 || d > 57) break;
+          n = n * 10 + (d - 48);
+          i++;
+        }
+        const digits = i - digitsStart;
+        if (digits === 0 || digits > 15 || (digits > 1 && buf[digitsStart] === 48)) return NOT_FLAT;
+        const next = buf[i] as number;
+        if (next === 46 || next === 101 || next === 69) return NOT_FLAT; // . e E
+        out[key] = negative ? -n : n;
+      } else if (c === 116 && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101) {
+        out[key] = true;
+        i += 4;
+      } else if (
+        c === 102 &&
+        buf[i + 1] === 97 &&
+        buf[i + 2] === 108 &&
+        buf[i + 3] === 115 &&
+        buf[i + 4] === 101
+      ) {
+        out[key] = false;
+        i += 5;
+      } else if (c === 110 && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108) {
+        out[key] = null;
+        i += 4;
+      } else return NOT_FLAT; // objects, arrays, anything else
+      while (i < end && isWs(buf[i] as number)) i++;
+      const sep = buf[i];
+      i++;
+      if (sep === 125) break; // }
+      if (sep !== 44) return NOT_FLAT; // ,
+      while (i < end && isWs(buf[i] as number)) i++;
+    }
+  }
+  while (i < end && isWs(buf[i] as number)) i++;
+  return i === end ? out : NOT_FLAT;
+}
+
+/** Index of the closing quote of a string of printable ASCII without escapes, or -1. */
+function scanString(buf: Buffer, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = buf[i] as number;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH || c < 32 || c > 126) return -1;
+  }
+  return -1;
+}

@@ -1,0 +1,132 @@
+// `plimsoll run`: commands in (JSON Lines), events out (JSON Lines), deterministically, streaming both ways.
+
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import type { Readable, Writable } from "node:stream";
+import type { MarketConfig } from "../config/types.js";
+import { Engine } from "../engine/engine.js";
+import { eventJson } from "../engine/event-json.js";
+import type { EngineEvent, EventSink } from "../engine/events.js";
+import { utf8Write } from "./buffer-text.js";
+import { NOT_FLAT, parseFlatJson } from "./flat-json.js";
+import { LineSplitter, LineTooLong } from "./lines.js";
+import { UsageError } from "./usage-error.js";
+
+/** JSON whitespace only: a line of other blanks is not JSON and stops the run like any other bad line. */
+function isBlank(text: string): boolean {
+  return /^[ \t\r\n]*$/.test(text);
+}
+
+/** Output block size: events are encoded straight into it, so no long-lived strings build up for the GC. */
+const BLOCK_BYTES = 1 << 20;
+
+class JsonLinesSink implements EventSink {
+  private block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private used = 0;
+  readonly full: Buffer[] = [];
+
+  push(event: EngineEvent): void {
+    const text = eventJson(event);
+    if (this.used + 3 * text.length + 1 > this.block.length) this.seal(3 * text.length + 1);
+    this.used += utf8Write(this.block, text, this.used);
+    this.block[this.used++] = 10;
+  }
+
+  /** Everything written so far, as blocks the stream may keep; the sink continues in a fresh block. */
+  take(): Buffer[] {
+    if (this.used > 0) {
+      // Copy out the partial block and keep writing into it: a live producer's small chunks cost no new blocks.
+      this.full.push(Buffer.from(this.block.subarray(0, this.used)));
+      this.used = 0;
+    }
+    return this.full.splice(0);
+  }
+
+  private seal(need: number): void {
+    if (this.used > 0) this.full.push(this.block.subarray(0, this.used));
+    this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, need));
+    this.used = 0;
+  }
+}
+
+export interface RunSummary {
+  readonly commands: number;
+  readonly rejected: number;
+  readonly events: number;
+  readonly stateHash: string;
+}
+
+/** Runs every line of `input` through a fresh engine, writing events to `output`. */
+export async function runStream(
+  config: MarketConfig,
+  input: Readable,
+  output: Writable,
+): Promise<RunSummary> {
+  const engine = new Engine(config);
+  const sink = new JsonLinesSink();
+  const splitter = new LineSplitter((bytes, start, end, lineNumber) => {
+    let command: unknown = parseFlatJson(bytes, start, end);
+    if (command === NOT_FLAT) {
+      const text = bytes.toString("utf8", start, end);
+      if (isBlank(text)) return;
+      try {
+        command = JSON.parse(text);
+      } catch (error) {
+        throw new UsageError(`line ${lineNumber}: not valid JSON (${(error as Error).message})`);
+      }
+    }
+    engine.applyInto(command, lineNumber, sink);
+  });
+  const write = async (): Promise<void> => {
+    let ok = true;
+    for (const block of sink.take()) ok = output.write(block);
+    if (!ok) await once(output, "drain");
+  };
+  try {
+    for await (const chunk of input) {
+      splitter.push(chunk as Buffer);
+      await write(); // per input chunk, so a live producer sees its events as soon as its lines arrive
+    }
+    splitter.finish();
+  } catch (error) {
+    await write(); // events of the lines before the bad one are kept
+    if (error instanceof LineTooLong) throw new UsageError(error.message);
+    throw error;
+  }
+  const hash = engine.end(sink);
+  await write();
+  const stats = engine.stats;
+  return { commands: stats.commands, rejected: stats.rejected, events: stats.events, stateHash: hash };
+}
+
+export async function runFiles(
+  config: MarketConfig,
+  inputPath: string | undefined,
+  outputPath: string | undefined,
+) {
+  const input =
+    inputPath === undefined ? process.stdin : createReadStream(inputPath, { highWaterMark: 1 << 20 });
+  if (inputPath !== undefined) {
+    await new Promise<void>((resolve, reject) => {
+      input.once("open", () => resolve());
+      input.once("error", (error: Error) => reject(new UsageError(`--input ${inputPath}: ${error.message}`)));
+    });
+  }
+  const output = outputPath === undefined ? process.stdout : createWriteStream(outputPath);
+  if (outputPath !== undefined) {
+    await new Promise<void>((resolve, reject) => {
+      output.once("open", () => resolve());
+      output.once("error", (error: Error) =>
+        reject(new UsageError(`--output ${outputPath}: ${error.message}`)),
+      );
+    });
+  }
+  try {
+    return await runStream(config, input, output);
+  } finally {
+    if (outputPath !== undefined) {
+      output.end();
+      await once(output, "finish");
+    }
+  }
+}

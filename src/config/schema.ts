@@ -1,0 +1,334 @@
+// The raw JSON shape of a market configuration (CONTRACT.md "Market configuration"): types, keys, context-free
+// bounds and defaults. Everything that needs the rest of the document (references, ordering, kind-dependent
+// fields, decimal ranges) is checked by the loader's own pass in load.ts, so that it runs on every part that
+// parsed rather than stopping at the first structural error.
+import { z } from "zod";
+import { MAX_DECIMAL_LENGTH, parseFixed } from "../kernel/decimal.js";
+import { describeValue } from "../kernel/errors.js";
+import { ID_PATTERN, parseId } from "../kernel/ids.js";
+import { parseDuration, parseTimestamp } from "../kernel/time.js";
+import { MAX_ASSET_DECIMALS } from "./types.js";
+
+/** Size limits: a config is trusted input, but a runaway generator must fail clearly rather than slowly. */
+export const LIMITS = {
+  assets: { min: 1, max: 1024, noun: "assets" },
+  indices: { min: 0, max: 1024, noun: "indices" },
+  instruments: { min: 0, max: 4096, noun: "instruments" },
+  sources: { min: 1, max: 64, noun: "sources" },
+  marginTiers: { min: 1, max: 64, noun: "margin tiers" },
+} as const;
+
+/** Largest scale of contractSize, tickSize and lotSize, hence of instrument prices and quantities. */
+export const MAX_INSTRUMENT_DECIMALS = 12;
+
+/** Context-free defaults; kind- and document-dependent ones are applied by the loader (see docs/config.md). */
+export const DEFAULTS = {
+  index: { staleAfterMs: 10_000, outlierBand: "0.03", outlierMode: "cap" },
+  mark: { method: "ema-basis", basisHalfLifeMs: 60_000, basisSampleMs: 1_000, basisBand: "0.005" },
+  fees: { maker: "0", taker: "0" },
+  funding: { intervalMs: 28_800_000, cap: "0.0075", interestRate: "0.0001" },
+  liquidation: { feeRate: "0.005", bufferRatio: "0.02", marginCallRatio: "0.8" },
+  insuranceFundBalance: "0",
+} as const;
+
+// Kernel parsers word their messages as `field: problem`; zod supplies the path, so only the problem is kept.
+const FIELD = "value";
+
+/** A kernel message without its leading `field: `. */
+export function stripField(message: string, field: string): string {
+  const prefix = `${field}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+function kernelMessage(result: unknown, fallback: string): string {
+  if (
+    typeof result === "object" &&
+    result !== null &&
+    "message" in result &&
+    typeof result.message === "string"
+  )
+    return stripField(result.message, FIELD);
+  return fallback;
+}
+
+type Issue = z.core.$ZodRawIssue;
+
+function idError(iss: Issue): string {
+  return kernelMessage(parseId(iss.input, FIELD), `${describeValue(iss.input)} is not an identifier`);
+}
+
+function decimalError(iss: Issue): string {
+  return kernelMessage(parseFixed(iss.input, FIELD), `${describeValue(iss.input)} is not a plain decimal`);
+}
+
+function durationError(iss: Issue): string {
+  return kernelMessage(parseDuration(iss.input, FIELD), `${describeValue(iss.input)} is not a duration`);
+}
+
+function timestampError(iss: Issue): string {
+  return kernelMessage(parseTimestamp(iss.input, FIELD), `${describeValue(iss.input)} is not a timestamp`);
+}
+
+function missingOr(iss: Issue, expected: string): string {
+  return iss.input === undefined
+    ? `missing (${expected} is required)`
+    : `expected ${expected}, got ${describeValue(iss.input)}`;
+}
+
+/** An identifier: CONTRACT.md conventions. */
+function id() {
+  return z.string({ error: idError }).regex(ID_PATTERN, { error: idError });
+}
+
+/**
+ * A decimal as a plain-notation JSON string. Only the type is a structural check: the notation is documented in
+ * the JSON Schema but checked by the loader (kernel parseFixed, with its range), so that a badly written value
+ * does not hide the semantic checks of the rest of its item.
+ */
+function decimal() {
+  return z
+    .string({ error: decimalError })
+    .meta({ pattern: "^-?[0-9]+(\\.[0-9]+)?$", maxLength: MAX_DECIMAL_LENGTH });
+}
+
+/** Whole milliseconds, strictly positive: a zero interval or window would divide by zero or spin. */
+function positiveMs() {
+  return z
+    .int({ error: durationError })
+    .min(1, { error: (iss) => `${describeValue(iss.input)} must be greater than zero` });
+}
+
+function timestamp() {
+  return z.int({ error: timestampError }).min(0, { error: timestampError });
+}
+
+function count(min: number) {
+  return z
+    .int({ error: (iss) => missingOr(iss, "an integer") })
+    .min(min, { error: (iss) => `${describeValue(iss.input)} must be at least ${min}` });
+}
+
+function choice<const T extends readonly [string, ...string[]]>(values: T) {
+  const listed = values.map((v) => JSON.stringify(v)).join(", ");
+  return z.enum(values, {
+    error: (iss) =>
+      iss.input === undefined
+        ? `missing (one of ${listed})`
+        : `${describeValue(iss.input)} is not one of ${listed}`,
+  });
+}
+
+function flag() {
+  return z.boolean({ error: (iss) => missingOr(iss, "true or false") });
+}
+
+/** An object that rejects unknown keys: a typo in a risk parameter must not silently become its default. */
+export function strict<S extends z.core.$ZodLooseShape>(shape: S) {
+  const allowed = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === "unrecognized_keys") return `unknown key (allowed: ${allowed})`;
+      if (iss.code === "invalid_type") return missingOr(iss, "an object");
+      return undefined;
+    },
+  });
+}
+
+interface ListLimit {
+  readonly min: number;
+  readonly max: number;
+  readonly noun: string;
+}
+
+/** An array bounded by `limit`; the loader also uses it with `z.unknown()` items to check each item alone. */
+export function listOf<T extends z.ZodType>(item: T, limit: ListLimit) {
+  const tooFew =
+    limit.min === 1 ? `at least one of the ${limit.noun} is required` : `at least ${limit.min} required`;
+  return z
+    .array(item, { error: (iss) => missingOr(iss, "an array") })
+    .min(limit.min, { error: tooFew })
+    .max(limit.max, {
+      error: (iss) => {
+        const got = Array.isArray(iss.input) ? ` (got ${iss.input.length})` : "";
+        return `too many ${limit.noun}: at most ${limit.max}${got}`;
+      },
+    });
+}
+
+export const AssetSchema = strict({
+  id: id().describe("Asset identifier, e.g. USDC or BTC."),
+  decimals: count(0)
+    .max(MAX_ASSET_DECIMALS, {
+      error: (iss) =>
+        `${describeValue(iss.input)} is more than ${MAX_ASSET_DECIMALS}: balances are 64-bit integers, and 10^${MAX_ASSET_DECIMALS} already leaves only 9.2 million whole units per balance`,
+    })
+    .describe("Decimals of every balance in this asset (the ledger's fixed-point scale)."),
+  index: id()
+    .optional()
+    .describe(
+      "Index that values the asset in the quote asset. Forbidden for the quote asset; required when collateralWeight > 0.",
+    ),
+  collateralWeight: decimal()
+    .optional()
+    .describe(
+      "Fraction of the asset's value counted as collateral, in [0, 1]. Default 1 for the quote asset, 0 otherwise.",
+    ),
+});
+
+export const IndexSourceSchema = strict({
+  id: id().describe("Source (venue) identifier, unique within the index."),
+  weight: decimal().describe("Weight of the source in the index, > 0."),
+});
+
+export const IndexSchema = strict({
+  id: id().describe("Index identifier, e.g. BTC-USD."),
+  sources: listOf(IndexSourceSchema, LIMITS.sources).describe("Price sources, 1 to 64."),
+  staleAfterMs: positiveMs()
+    .default(DEFAULTS.index.staleAfterMs)
+    .describe("A source's price older than this (ms) is stale and left out."),
+  outlierBand: decimal()
+    .default(DEFAULTS.index.outlierBand)
+    .describe("Relative band around the median beyond which a source is an outlier, in (0, 1)."),
+  outlierMode: choice(["cap", "exclude"])
+    .default(DEFAULTS.index.outlierMode)
+    .describe("cap: an outlier counts at the band's edge; exclude: it is left out."),
+  minSources: count(1)
+    .optional()
+    .describe(
+      "Usable sources needed for a price, 1 to the number of sources. Default: a majority, floor(n/2)+1.",
+    ),
+});
+
+export const MarginTierSchema = strict({
+  upToNotional: decimal().describe(
+    "Upper notional bound of this tier, > 0, strictly increasing across tiers.",
+  ),
+  initial: decimal().describe("Initial margin rate, in (maintenance, 1]."),
+  maintenance: decimal().describe("Maintenance margin rate, in (0, initial), non-decreasing across tiers."),
+  maintenanceAmount: decimal()
+    .optional()
+    .describe(
+      "Binance's cum, >= 0. Default: the amount that keeps maintenance margin continuous across tiers.",
+    ),
+});
+
+export const MarginScalingSchema = strict({
+  initial: decimal().describe("Initial margin rate at zero size, in (maintenance, 1]."),
+  maintenance: decimal().describe("Maintenance margin rate at zero size, in (0, initial)."),
+  perUnit: decimal().describe(
+    "Added to both rates per unit of base size, >= 0 (as Deribit's linear perpetuals).",
+  ),
+});
+
+export const MarkSchema = strict({
+  method: choice(["ema-basis", "median-of-three", "index"])
+    .default(DEFAULTS.mark.method)
+    .describe("How the mark price is derived; index makes the mark equal the index."),
+  basisHalfLifeMs: positiveMs()
+    .default(DEFAULTS.mark.basisHalfLifeMs)
+    .describe("Half-life of the basis EMA (ms)."),
+  basisSampleMs: positiveMs().default(DEFAULTS.mark.basisSampleMs).describe("Basis sampling period (ms)."),
+  basisBand: decimal()
+    .default(DEFAULTS.mark.basisBand)
+    .describe("Largest basis relative to the index, in (0, 1)."),
+});
+
+export const FeesSchema = strict({
+  maker: decimal()
+    .default(DEFAULTS.fees.maker)
+    .describe("Maker fee rate of notional, in (-1, 1); negative is a rebate, and maker + taker >= 0."),
+  taker: decimal().default(DEFAULTS.fees.taker).describe("Taker fee rate of notional, in [0, 1)."),
+});
+
+export const FundingSchema = strict({
+  intervalMs: positiveMs().default(DEFAULTS.funding.intervalMs).describe("Funding interval (ms)."),
+  cap: decimal()
+    .default(DEFAULTS.funding.cap)
+    .describe("Largest absolute funding rate per interval, in (0, 1)."),
+  interestRate: decimal()
+    .default(DEFAULTS.funding.interestRate)
+    .describe("Interest rate component per interval, in (-1, 1)."),
+});
+
+export const InstrumentSchema = strict({
+  symbol: id().describe("Instrument symbol, unique."),
+  kind: choice(["perpetual", "future", "option"]).describe("perpetual, future (with expiry) or option."),
+  index: id().describe("Index the instrument is priced against."),
+  settlementAsset: id().describe(
+    "Asset of PnL and margin: the quote asset if linear, the base asset if inverse.",
+  ),
+  inverse: flag()
+    .default(false)
+    .describe("Inverse (coin-margined): contractSize is in quote units and it settles in the base asset."),
+  contractSize: decimal().describe("Contract multiplier, > 0, at most 12 decimals."),
+  tickSize: decimal().describe(
+    "Price increment, > 0, at most 12 decimals; its decimals are the price scale.",
+  ),
+  lotSize: decimal().describe(
+    "Quantity increment, > 0, at most 12 decimals; its decimals are the quantity scale.",
+  ),
+  expiry: timestamp()
+    .optional()
+    .describe("Expiry (ms since the epoch). Required for futures and options only."),
+  right: choice(["call", "put"]).optional().describe("Options only, required."),
+  strike: decimal().optional().describe("Options only, required, > 0."),
+  marginTiers: listOf(MarginTierSchema, LIMITS.marginTiers)
+    .optional()
+    .describe("Notional brackets. Perpetuals and futures need exactly one of marginTiers and marginScaling."),
+  marginScaling: MarginScalingSchema.optional().describe("Size-scaled rates, instead of marginTiers."),
+  mark: MarkSchema.default(DEFAULTS.mark).describe("Mark price parameters."),
+  fees: FeesSchema.default(DEFAULTS.fees).describe("Trading fees."),
+  funding: FundingSchema.optional().describe("Perpetuals only; each field defaults as shown."),
+});
+
+export const LiquidationSchema = strict({
+  feeRate: decimal()
+    .default(DEFAULTS.liquidation.feeRate)
+    .describe("Liquidation fee rate of notional, in [0, 1)."),
+  bufferRatio: decimal()
+    .default(DEFAULTS.liquidation.bufferRatio)
+    .describe("Extra margin a liquidation restores above maintenance, >= 0."),
+  marginCallRatio: decimal()
+    .default(DEFAULTS.liquidation.marginCallRatio)
+    .describe("Margin call when equity falls below maintenance / this ratio, in (0, 1]."),
+});
+
+export const InsuranceFundSchema = strict({
+  asset: id().optional().describe("Asset of the fund. Default: the quote asset."),
+  initialBalance: decimal()
+    .default(DEFAULTS.insuranceFundBalance)
+    .describe("Opening balance, >= 0, at most the asset's decimals."),
+});
+
+const configShape = {
+  quoteAsset: id().describe("The unit of account: margin, PnL and notional are in this asset."),
+  assets: listOf(AssetSchema, LIMITS.assets).describe("Assets, 1 to 1024, including the quote asset."),
+  indices: listOf(IndexSchema, LIMITS.indices).describe("Price indices, up to 1024."),
+  instruments: listOf(InstrumentSchema, LIMITS.instruments).describe("Instruments, up to 4096."),
+  liquidation: LiquidationSchema.default(DEFAULTS.liquidation).describe("Liquidation parameters."),
+  insuranceFund: InsuranceFundSchema.optional().describe(
+    "Insurance fund. Default: the quote asset, balance 0.",
+  ),
+};
+
+export const ConfigSchema = strict(configShape).meta({
+  title: "Plimsoll market configuration",
+  description: "See docs/config.md. Decimals are JSON strings in plain notation; durations are integer ms.",
+});
+
+/** Only the root's keys, so an unknown root key is reported without hiding the checks of the known ones. */
+export const ConfigKeysSchema = strict(
+  Object.fromEntries(Object.keys(configShape).map((key) => [key, z.unknown().optional()])),
+);
+
+export type RawAsset = z.output<typeof AssetSchema>;
+export type RawIndex = z.output<typeof IndexSchema>;
+export type RawMarginTier = z.output<typeof MarginTierSchema>;
+export type RawMarginScaling = z.output<typeof MarginScalingSchema>;
+export type RawMark = z.output<typeof MarkSchema>;
+export type RawFees = z.output<typeof FeesSchema>;
+export type RawFunding = z.output<typeof FundingSchema>;
+export type RawInstrument = z.output<typeof InstrumentSchema>;
+export type RawLiquidation = z.output<typeof LiquidationSchema>;
+export type RawInsuranceFund = z.output<typeof InsuranceFundSchema>;
+export type RawConfig = z.output<typeof ConfigSchema>;

@@ -1,0 +1,123 @@
+// The validated, resolved market configuration (CONTRACT.md "Market configuration"). Decimal values are exact
+// `Fixed` (raw bigint at the scale they were written in); defaults are filled in; cross-references are checked.
+import type { Fixed } from "../kernel/decimal.js";
+
+/** Largest asset scale: balances are 64-bit, so 10^12 leaves room for 9.2 million whole units per balance. */
+export const MAX_ASSET_DECIMALS = 12;
+
+export interface AssetConfig {
+  readonly id: string;
+  /** Decimals of every balance in this asset (the ledger's fixed-point scale). */
+  readonly decimals: number;
+  /** Price index that values the asset in the quote asset; null for the quote asset itself. */
+  readonly index: string | null;
+  /** Fraction of the asset's value that counts as collateral, in [0, 1]. Default 1 for the quote asset, else 0. */
+  readonly collateralWeight: Fixed;
+}
+
+export interface IndexSourceConfig {
+  readonly id: string;
+  readonly weight: Fixed;
+}
+
+export interface IndexConfig {
+  readonly id: string;
+  readonly sources: readonly IndexSourceConfig[];
+  readonly staleAfterMs: number;
+  readonly outlierBand: Fixed;
+  readonly outlierMode: "cap" | "exclude";
+  readonly minSources: number;
+}
+
+export interface MarginTier {
+  readonly upToNotional: Fixed;
+  readonly initial: Fixed;
+  readonly maintenance: Fixed;
+  /** Binance's "cum": given, or the amount that keeps MM continuous across brackets. */
+  readonly maintenanceAmount: Fixed;
+}
+
+export type MarginModelConfig =
+  | { readonly kind: "tiers"; readonly tiers: readonly MarginTier[] }
+  | {
+      readonly kind: "scaling";
+      readonly initial: Fixed;
+      readonly maintenance: Fixed;
+      readonly perUnit: Fixed;
+    };
+
+export interface MarkConfig {
+  readonly method: "ema-basis" | "median-of-three" | "index";
+  readonly basisHalfLifeMs: number;
+  readonly basisSampleMs: number;
+  readonly basisBand: Fixed;
+}
+
+export interface FeeConfig {
+  readonly maker: Fixed;
+  readonly taker: Fixed;
+}
+
+export interface FundingConfig {
+  readonly intervalMs: number;
+  readonly cap: Fixed;
+  readonly interestRate: Fixed;
+}
+
+export type InstrumentKind = "perpetual" | "future" | "option";
+
+export interface InstrumentConfig {
+  readonly symbol: string;
+  readonly kind: InstrumentKind;
+  readonly index: string;
+  readonly settlementAsset: string;
+  readonly inverse: boolean;
+  readonly contractSize: Fixed;
+  readonly tickSize: Fixed;
+  readonly lotSize: Fixed;
+  /** Decimals of prices (from tickSize) and of quantities (from lotSize). */
+  readonly priceScale: number;
+  readonly qtyScale: number;
+  /** Futures and options; null for perpetuals. */
+  readonly expiry: number | null;
+  /** Options only. */
+  readonly right: "call" | "put" | null;
+  readonly strike: Fixed | null;
+  /** Perpetuals and futures; null for options (margined by the option rules). */
+  readonly margin: MarginModelConfig | null;
+  readonly mark: MarkConfig;
+  readonly fees: FeeConfig;
+  /** Perpetuals only. */
+  readonly funding: FundingConfig | null;
+}
+
+export interface LiquidationConfig {
+  readonly feeRate: Fixed;
+  readonly bufferRatio: Fixed;
+  readonly marginCallRatio: Fixed;
+}
+
+export interface InsuranceFundConfig {
+  readonly asset: string;
+  /** Raw amount at the asset's decimals. */
+  readonly initialBalance: bigint;
+}
+
+export interface MarketConfig {
+  readonly quoteAsset: string;
+  readonly assets: readonly AssetConfig[];
+  readonly indices: readonly IndexConfig[];
+  readonly instruments: readonly InstrumentConfig[];
+  readonly liquidation: LiquidationConfig;
+  readonly insuranceFund: InsuranceFundConfig;
+}
+
+/** One problem in a configuration: a JSON path (`instruments[0].marginTiers[1].initial`) and what is wrong. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: MarketConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };

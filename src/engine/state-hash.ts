@@ -1,0 +1,13 @@
+// The state hash: SHA-256 over a canonical, line-oriented serialisation of the whole engine state.
+// Two engines that applied the same commands hash equal; any difference in state changes the hash.
+import { createHash } from "node:crypto";
+import type { Ledger } from "../ledger/ledger.js";
+
+export const STATE_FORMAT = "plimsoll-state/1";
+
+export function stateHash(now: number, ledger: Ledger): string {
+  const hash = createHash("sha256");
+  hash.update(`${STATE_FORMAT}\nnow ${now}\n`);
+  for (const line of ledger.canonicalLines()) hash.update(`${line}\n`);
+  return hash.digest("hex");
+}

@@ -1,0 +1,49 @@
+// The documented JSON Schemas (docs/schema) describe what the engine really accepts and emits.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/load.js";
+import { Engine } from "../src/engine/engine.js";
+import type { EngineEvent } from "../src/engine/events.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const read = (p: string) => JSON.parse(readFileSync(join(ROOT, p), "utf8"));
+
+describe("docs/schema", () => {
+  const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+  const validateCommand = ajv.compile(read("docs/schema/commands.schema.json"));
+  const validateEvent = ajv.compile(read("docs/schema/events.schema.json"));
+
+  it("every event of the quickstart matches events.schema.json; every accepted command matches commands.schema.json", () => {
+    const loaded = loadConfig(read("examples/quickstart/config.json"));
+    if (!loaded.ok) throw new Error("quickstart config");
+    const engine = new Engine(loaded.config);
+    const lines = readFileSync(join(ROOT, "examples/quickstart/commands.jsonl"), "utf8").trim().split("\n");
+    const events: EngineEvent[] = [];
+    lines.forEach((line, i) => {
+      const command = JSON.parse(line);
+      const produced = engine.apply(command, i + 1);
+      events.push(...produced);
+      if (!produced.some((e) => e.type === "rejected"))
+        expect(validateCommand(command), `line ${i + 1}: ${ajv.errorsText(validateCommand.errors)}`).toBe(
+          true,
+        );
+    });
+    engine.end(events);
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["balance", "rejected", "account", "end"]));
+    for (const e of events)
+      expect(validateEvent(e), `${JSON.stringify(e)}: ${ajv.errorsText(validateEvent.errors)}`).toBe(true);
+  });
+
+  it("the schemas reject what the engine rejects for shape", () => {
+    expect(validateCommand({ type: "deposit", ts: 1, account: "a", asset: "USDC", amount: 5 })).toBe(false);
+    expect(validateCommand({ type: "deposit", ts: 1, account: "a", asset: "USDC", amount: "1e5" })).toBe(
+      false,
+    );
+    expect(validateCommand({ type: "deposit", ts: 1, account: "a", asset: "USDC", amount: "0" })).toBe(false);
+    expect(
+      validateCommand({ type: "deposit", ts: 1, account: "a", asset: "USDC", amount: "1", memo: "x" }),
+    ).toBe(false);
+  });
+});
