@@ -5,9 +5,9 @@ import { createReadStream, createWriteStream } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import type { MarketConfig } from "../config/types.js";
 import { Engine } from "../engine/engine.js";
+import { writeEventLine } from "../engine/event-bytes.js";
 import { eventJson } from "../engine/event-json.js";
 import type { EngineEvent, EventSink } from "../engine/events.js";
-import { utf8Write } from "./buffer-text.js";
 import { NOT_FLAT, parseFlatJson } from "./flat-json.js";
 import { LineSplitter, LineTooLong } from "./lines.js";
 import { UsageError } from "./usage-error.js";
@@ -23,16 +23,18 @@ const BLOCK_BYTES = 1 << 20;
 class JsonLinesSink implements EventSink {
   private block = Buffer.allocUnsafe(BLOCK_BYTES);
   private used = 0;
-  readonly full: Buffer[] = [];
+  private readonly full: Buffer[] = [];
 
   push(event: EngineEvent): void {
-    const text = eventJson(event);
-    if (this.used + 3 * text.length + 1 > this.block.length) this.seal(3 * text.length + 1);
-    this.used += utf8Write(this.block, text, this.used);
-    this.block[this.used++] = 10;
+    let end = writeEventLine(this.block, this.used, event);
+    if (end < 0) {
+      this.seal(3 * eventJson(event).length + 1);
+      end = writeEventLine(this.block, this.used, event);
+    }
+    this.used = end;
   }
 
-  /** Everything written so far, as blocks the stream may keep; the sink continues in a fresh block. */
+  /** Everything written so far, as blocks the stream may keep. */
   take(): Buffer[] {
     if (this.used > 0) {
       // Copy out the partial block and keep writing into it: a live producer's small chunks cost no new blocks.
