@@ -4,6 +4,7 @@
 // caller uses JSON.parse, so results are always exactly JSON.parse's (property-tested).
 
 import { latin1Slice } from "./buffer-text.js";
+import { Interner } from "./interner.js";
 
 export const NOT_FLAT: unique symbol = Symbol("not-flat");
 
@@ -14,11 +15,14 @@ function isWs(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
-/** Parses bytes [start, end) of `buf`, or returns NOT_FLAT. */
+const NO_VOCABULARY = new Interner();
+
+/** Parses bytes [start, end) of `buf`, or returns NOT_FLAT. Strings found in `known` are shared, not copied. */
 export function parseFlatJson(
   buf: Buffer,
   start: number,
   end: number,
+  known: Interner = NO_VOCABULARY,
 ): Record<string, unknown> | typeof NOT_FLAT {
   let i = start;
   while (i < end && isWs(buf[i] as number)) i++;
@@ -35,7 +39,7 @@ export function parseFlatJson(
       const keyStart = ++i;
       i = scanString(buf, i, end);
       if (i < 0) return NOT_FLAT;
-      const key = latin1Slice(buf, keyStart, i);
+      const key = known.get(buf, keyStart, i) ?? latin1Slice(buf, keyStart, i);
       if (key === "__proto__") return NOT_FLAT; // JSON.parse makes it an own property; assignment would not
       i++;
       while (i < end && isWs(buf[i] as number)) i++;
@@ -48,7 +52,7 @@ export function parseFlatJson(
         const valueStart = ++i;
         i = scanString(buf, i, end);
         if (i < 0) return NOT_FLAT;
-        out[key] = latin1Slice(buf, valueStart, i);
+        out[key] = known.get(buf, valueStart, i) ?? latin1Slice(buf, valueStart, i);
         i++;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         // integers of at most 15 digits: exact in a double, no exponent or fraction

@@ -4,11 +4,13 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import type { MarketConfig } from "../config/types.js";
+import { COMMAND_FIELDS } from "../engine/commands.js";
 import { Engine } from "../engine/engine.js";
 import { writeEventLine } from "../engine/event-bytes.js";
 import { eventJson } from "../engine/event-json.js";
 import type { EngineEvent, EventSink } from "../engine/events.js";
 import { NOT_FLAT, parseFlatJson } from "./flat-json.js";
+import { Interner } from "./interner.js";
 import { LineSplitter, LineTooLong } from "./lines.js";
 import { UsageError } from "./usage-error.js";
 
@@ -17,7 +19,10 @@ function isBlank(text: string): boolean {
   return /^[ \t\r\n]*$/.test(text);
 }
 
-/** Output block size: events are encoded straight into it, so no long-lived strings build up for the GC. */
+/**
+ * Output block size: each event's text is encoded into it at once, so no long-lived strings build up for the GC
+ * (a string accumulator spent ~40 % of the run in the GC, measured).
+ */
 const BLOCK_BYTES = 1 << 20;
 
 class JsonLinesSink implements EventSink {
@@ -28,7 +33,7 @@ class JsonLinesSink implements EventSink {
   push(event: EngineEvent): void {
     let end = writeEventLine(this.block, this.used, event);
     if (end < 0) {
-      this.seal(3 * eventJson(event).length + 1);
+      this.seal(3 * eventJson(event).length + 1); // UTF-8 needs at most 3 bytes per UTF-16 unit
       end = writeEventLine(this.block, this.used, event);
     }
     this.used = end;
@@ -51,6 +56,18 @@ class JsonLinesSink implements EventSink {
   }
 }
 
+/** Field names, command types and the market's ids: the strings that recur on every line. */
+function commandVocabulary(config: MarketConfig): Interner {
+  const known = new Interner(["type", "ts", ...Object.keys(COMMAND_FIELDS)]);
+  for (const fields of Object.values(COMMAND_FIELDS)) for (const field of fields) known.add(field);
+  for (const asset of config.assets) known.add(asset.id);
+  for (const instrument of config.instruments) known.add(instrument.symbol);
+  for (const index of config.indices) known.add(index.id);
+  for (const word of ["buy", "sell", "GTC", "IOC", "FOK", "POST_ONLY", "standard", "portfolio"])
+    known.add(word);
+  return known;
+}
+
 export interface RunSummary {
   readonly commands: number;
   readonly rejected: number;
@@ -66,8 +83,9 @@ export async function runStream(
 ): Promise<RunSummary> {
   const engine = new Engine(config);
   const sink = new JsonLinesSink();
+  const known = commandVocabulary(config);
   const splitter = new LineSplitter((bytes, start, end, lineNumber) => {
-    let command: unknown = parseFlatJson(bytes, start, end);
+    let command: unknown = parseFlatJson(bytes, start, end, known);
     if (command === NOT_FLAT) {
       const text = bytes.toString("utf8", start, end);
       if (isBlank(text)) return;
@@ -114,7 +132,8 @@ export async function runFiles(
       input.once("error", (error: Error) => reject(new UsageError(`--input ${inputPath}: ${error.message}`)));
     });
   }
-  const output = outputPath === undefined ? process.stdout : createWriteStream(outputPath);
+  const output =
+    outputPath === undefined ? process.stdout : createWriteStream(outputPath, { highWaterMark: 1 << 24 }); // wait only when the disk is really behind;
   if (outputPath !== undefined) {
     await new Promise<void>((resolve, reject) => {
       output.once("open", () => resolve());

@@ -28,17 +28,36 @@ export const SUPPORTED_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>
   "query.account",
 ]);
 
-const ALLOWED: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-  Object.entries(COMMAND_FIELDS).map(([type, fields]) => [type, new Set<string>(["type", "ts", ...fields])]),
+/** Everything the envelope check needs about one command type, found with a single lookup. */
+export interface CommandSpec {
+  readonly type: CommandType;
+  readonly allowed: ReadonlySet<string>;
+  readonly supported: boolean;
+}
+
+const SPECS: ReadonlyMap<string, CommandSpec> = new Map(
+  (Object.keys(COMMAND_FIELDS) as CommandType[]).map((type) => [
+    type,
+    {
+      type,
+      allowed: new Set<string>(["type", "ts", ...COMMAND_FIELDS[type]]),
+      supported: SUPPORTED_COMMANDS.has(type),
+    },
+  ]),
 );
 
+/** The spec of a command type, or undefined when `value` is not one. */
+export function commandSpec(value: unknown): CommandSpec | undefined {
+  return typeof value === "string" ? SPECS.get(value) : undefined;
+}
+
 export function isCommandType(value: unknown): value is CommandType {
-  return typeof value === "string" && ALLOWED.has(value);
+  return commandSpec(value) !== undefined;
 }
 
 /** The first field of `command` that its type does not allow, or null. */
-export function unknownField(type: CommandType, command: object): string | null {
-  const allowed = ALLOWED.get(type) as ReadonlySet<string>;
+export function unknownField(spec: CommandSpec, command: object): string | null {
+  const allowed = spec.allowed;
   for (const key in command) if (!allowed.has(key)) return key;
   return null;
 }

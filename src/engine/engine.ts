@@ -6,7 +6,7 @@ import { AssertionError, assert, type DomainError, describeValue, domainError } 
 import { parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
-import { type CommandType, isCommandType, SUPPORTED_COMMANDS, unknownField } from "./commands.js";
+import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
 import type { AccountEvent, CollateralLine, EngineEvent, EventSink } from "./events.js";
 import { stateHash } from "./state-hash.js";
 
@@ -118,11 +118,12 @@ export class Engine {
     if (typeof command !== "object" || command === null || Array.isArray(command))
       return domainError("invalid", `command: expected a JSON object, got ${describeValue(command)}`);
     const c = command as Fields;
-    const type = c["type"];
-    if (!isCommandType(type)) {
-      if (type === undefined) return domainError("invalid", "type: missing (every command has a type)");
-      return domainError("invalid", `type: ${describeValue(type)} is not a command type`);
+    const spec = commandSpec(c["type"]);
+    if (spec === undefined) {
+      if (c["type"] === undefined) return domainError("invalid", "type: missing (every command has a type)");
+      return domainError("invalid", `type: ${describeValue(c["type"])} is not a command type`);
     }
+    const type = spec.type;
     const ts = c["ts"];
     if (typeof ts !== "number" || !Number.isSafeInteger(ts) || ts < 0)
       return parseTimestamp(ts, `${type}.ts`) as DomainError; // the field name is built only on this path
@@ -131,10 +132,10 @@ export class Engine {
         "ts_regression",
         `${type}.ts: ${ts} is earlier than the last accepted command's ts ${this.now}`,
       );
-    const extra = unknownField(type, c);
+    const extra = unknownField(spec, c);
     if (extra !== null)
       return domainError("invalid", `${type}.${extra}: unknown field for a ${type} command`);
-    if (!SUPPORTED_COMMANDS.has(type))
+    if (!spec.supported)
       return domainError(
         "unsupported",
         `type: "${type}" commands are not supported by this engine version yet`,

@@ -7,8 +7,11 @@ import type { EngineEvent } from "./events.js";
 const id = fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/);
 const decimal = fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((n) => n.toString());
 const balanceEvent = fc.record({
-  seq: fc.maxSafeInteger().map((n) => Math.abs(n) + 1),
-  ts: fc.nat(),
+  seq: fc.oneof(
+    fc.integer({ min: 1, max: 2 ** 31 }),
+    fc.maxSafeNat().map((n) => Math.max(1, n)),
+  ),
+  ts: fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constantFrom(0, 99_999_999, 100_000_000, 1_670_889_600_000)),
   type: fc.constant("balance" as const),
   cause: fc.nat(),
   account: id,

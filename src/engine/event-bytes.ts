@@ -31,13 +31,35 @@ function putAscii(buf: Uint8Array, pos: number, text: string): number {
   return pos + text.length;
 }
 
-/** A non-negative safe integer in decimal. */
+/** A non-negative safe integer in decimal; split into 31-bit halves so the digit loop stays on small ints. */
 function putInt(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 100_000_000) return putSmall(buf, pos, n);
+  const high = Math.floor(n / 100_000_000);
+  pos = putSmall(buf, pos, high);
+  return putPadded8(buf, pos, n - high * 100_000_000);
+}
+
+/** 0 <= n < 10^8 (or any n < 2^31), no leading zeros. */
+function putSmall(buf: Uint8Array, pos: number, n: number): number {
   let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let m = n; m >= 10; m = (m / 10) | 0) digits++;
   let at = pos + digits;
-  for (let m = n; at > pos; m = Math.floor(m / 10)) buf[--at] = 48 + (m % 10);
+  for (let m = n; at > pos; ) {
+    const q = (m / 10) | 0;
+    buf[--at] = 48 + m - q * 10;
+    m = q;
+  }
   return pos + digits;
+}
+
+/** 0 <= n < 10^8 as exactly 8 digits. */
+function putPadded8(buf: Uint8Array, pos: number, n: number): number {
+  for (let at = pos + 8, m = n; at > pos; ) {
+    const q = (m / 10) | 0;
+    buf[--at] = 48 + m - q * 10;
+    m = q;
+  }
+  return pos + 8;
 }
 
 function putBalance(buf: Uint8Array, pos: number, e: BalanceEvent): number {
