@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/load.js";
+import { Engine } from "../src/engine/engine.js";
+import type { EngineEvent } from "../src/engine/events.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "plimsoll");
@@ -11,7 +14,12 @@ const CONFIG = join(ROOT, "examples", "quickstart", "config.json");
 const COMMANDS = join(ROOT, "examples", "quickstart", "commands.jsonl");
 
 function plimsoll(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "utf8", cwd: ROOT });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: "utf8",
+    cwd: ROOT,
+    maxBuffer: 1 << 28,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -23,6 +31,45 @@ function lines(text: string): Record<string, unknown>[] {
 }
 
 describe("plimsoll run", () => {
+  it("writes exactly the events the engine produces in-process (writer thread and ring included)", () => {
+    // a few thousand mixed commands: deposits, transfers, withdrawals, rejections, queries
+    const commands: string[] = [];
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 6000; i++) {
+      const ts = 1_670_889_600_000 + i;
+      const a = `u${next(40)}`;
+      const b = `u${next(40)}`;
+      const amount = `${next(5000)}.${next(1_000_000)}`;
+      const kind = next(10);
+      if (kind < 4)
+        commands.push(
+          JSON.stringify({ type: "deposit", ts, account: a, asset: next(2) ? "USDC" : "BTC", amount }),
+        );
+      else if (kind < 7)
+        commands.push(JSON.stringify({ type: "transfer", ts, from: a, to: b, asset: "USDC", amount }));
+      else if (kind < 9)
+        commands.push(JSON.stringify({ type: "withdraw", ts, account: a, asset: "USDC", amount }));
+      else commands.push(JSON.stringify({ type: "query.account", ts, account: a }));
+    }
+    const input = `${commands.join("\n")}\n`;
+    const r = plimsoll(["run", "--config", CONFIG], input);
+    expect(r.status).toBe(0);
+    const loaded = loadConfig(JSON.parse(readFileSync(CONFIG, "utf8")));
+    if (!loaded.ok) throw new Error("config");
+    const engine = new Engine(loaded.config, { assertInvariants: true });
+    const events: EngineEvent[] = [];
+    commands.forEach((line, i) => {
+      engine.applyInto(JSON.parse(line), i + 1, events);
+    });
+    engine.end(events);
+    expect(events.filter((e) => e.type === "rejected").length).toBeGreaterThan(100);
+    expect(r.stdout).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  });
+
   it("turns the quickstart commands into the contract's events, ending with the state hash", () => {
     const r = plimsoll(["run", "--config", CONFIG, "--input", COMMANDS]);
     expect(r.stderr).toBe("");

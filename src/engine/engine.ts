@@ -7,7 +7,15 @@ import { parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
-import type { AccountEvent, CollateralLine, EngineEvent, EventSink } from "./events.js";
+import {
+  type AccountEvent,
+  BALANCE_REASONS,
+  type BalanceEvent,
+  type BalanceReason,
+  type CollateralLine,
+  type EngineEvent,
+  type EventSink,
+} from "./events.js";
 import { stateHash } from "./state-hash.js";
 
 export interface EngineOptions {
@@ -17,6 +25,9 @@ export interface EngineOptions {
 
 type Fields = Record<string, unknown>;
 type MoneyCommand = "deposit" | "withdraw" | "transfer";
+const DEPOSIT = BALANCE_REASONS.indexOf("deposit");
+const WITHDRAW = BALANCE_REASONS.indexOf("withdraw");
+const TRANSFER = BALANCE_REASONS.indexOf("transfer");
 const AMOUNT_FIELD: Readonly<Record<MoneyCommand, string>> = {
   deposit: "deposit.amount",
   withdraw: "withdraw.amount",
@@ -214,7 +225,7 @@ export class Engine {
     if (refused !== null) return prefix(refused, "deposit");
     this.now = ts;
     const account = this.ledger.deposit(known, accountId, asset, amount);
-    this.balanceEvent(ts, cause, account, asset, this.formatAmount(asset, amount), "deposit", null, out);
+    this.balanceEvent(ts, cause, account, asset, amount, DEPOSIT, -1, out);
     return null;
   }
 
@@ -228,16 +239,7 @@ export class Engine {
     if (refused !== null) return prefix(refused, "withdraw");
     this.now = ts;
     this.ledger.withdraw(account, asset, amount);
-    this.balanceEvent(
-      ts,
-      cause,
-      account,
-      asset,
-      `-${this.formatAmount(asset, amount)}`,
-      "withdraw",
-      null,
-      out,
-    );
+    this.balanceEvent(ts, cause, account, asset, -amount, WITHDRAW, -1, out);
     return null;
   }
 
@@ -256,9 +258,8 @@ export class Engine {
     if (refused !== null) return prefix(refused, "transfer");
     this.now = ts;
     this.ledger.transfer(from, to, asset, amount);
-    const text = this.formatAmount(asset, amount);
-    this.balanceEvent(ts, cause, from, asset, `-${text}`, "transfer", to, out);
-    this.balanceEvent(ts, cause, to, asset, text, "transfer", from, out);
+    this.balanceEvent(ts, cause, from, asset, -amount, TRANSFER, to, out);
+    this.balanceEvent(ts, cause, to, asset, amount, TRANSFER, from, out);
     return null;
   }
 
@@ -309,51 +310,99 @@ export class Engine {
     };
   }
 
-  private formatAmount(asset: number, amount: bigint): string {
-    return formatDecimal(amount, (this.ledger.assets[asset] as AssetConfig).decimals);
-  }
-
+  /** One balance change, raw to a sink that takes it so, else as a `balance` event object. */
   private balanceEvent(
     ts: number,
     cause: number,
     account: number,
     asset: number,
-    amount: string,
-    reason: "deposit" | "withdraw" | "transfer",
-    counterparty: number | null,
+    delta: bigint,
+    reason: number,
+    counterparty: number,
     out: EventSink,
   ): void {
     const ledger = this.ledger;
-    const { id, decimals } = ledger.assets[asset] as AssetConfig;
-    const accountId = ledger.accountId(account);
-    const balance = formatDecimal(ledger.balance(account, asset), decimals);
-    // Two literal shapes rather than a spread: this is the hot path of every ledger command.
-    if (counterparty === null)
-      out.push({
-        seq: ++this.eventSeq,
+    if (out.balance !== undefined) {
+      out.balance(
+        ++this.eventSeq,
         ts,
-        type: "balance",
         cause,
-        account: accountId,
-        asset: id,
-        delta: amount,
+        account,
+        asset,
+        delta,
+        ledger.balance(account, asset),
+        reason,
+        counterparty,
+      );
+      return;
+    }
+    const balance = ledger.balance(account, asset);
+    out.push(
+      balanceEventObject(
+        ++this.eventSeq,
+        ts,
+        cause,
+        ledger,
+        account,
+        asset,
+        delta,
         balance,
         reason,
-      });
-    else
-      out.push({
-        seq: ++this.eventSeq,
-        ts,
-        type: "balance",
-        cause,
-        account: accountId,
-        asset: id,
-        delta: amount,
-        balance,
-        reason,
-        counterparty: ledger.accountId(counterparty),
-      });
+        counterparty,
+      ),
+    );
   }
+}
+
+/** A balance change as the contract's `balance` event (also used by consumers of the raw form). */
+export function balanceEventObject(
+  seq: number,
+  ts: number,
+  cause: number,
+  ledger: AccountNames,
+  account: number,
+  asset: number,
+  delta: bigint,
+  balance: bigint,
+  reason: number,
+  counterparty: number,
+): BalanceEvent {
+  const { id, decimals } = ledger.assets[asset] as { id: string; decimals: number };
+  const accountId = ledger.accountId(account);
+  const deltaText = formatDecimal(delta, decimals);
+  const balanceText = formatDecimal(balance, decimals);
+  const why = BALANCE_REASONS[reason] as BalanceReason;
+  // Two literal shapes rather than a spread: this is the hot path of every ledger command.
+  if (counterparty < 0)
+    return {
+      seq,
+      ts,
+      type: "balance",
+      cause,
+      account: accountId,
+      asset: id,
+      delta: deltaText,
+      balance: balanceText,
+      reason: why,
+    };
+  return {
+    seq,
+    ts,
+    type: "balance",
+    cause,
+    account: accountId,
+    asset: id,
+    delta: deltaText,
+    balance: balanceText,
+    reason: why,
+    counterparty: ledger.accountId(counterparty),
+  };
+}
+
+/** What naming a balance change needs: account ids by number, assets with their decimals. */
+export interface AccountNames {
+  accountId(account: number): string;
+  readonly assets: readonly { readonly id: string; readonly decimals: number }[];
 }
 
 /** Ledger messages name the bare field; the engine names it within its command. */

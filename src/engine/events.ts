@@ -17,7 +17,7 @@ export interface BalanceEvent extends EventHeader {
   readonly asset: string;
   readonly delta: string;
   readonly balance: string;
-  readonly reason: "deposit" | "withdraw" | "transfer";
+  readonly reason: BalanceReason;
   /** The other side of a transfer. */
   readonly counterparty?: string;
 }
@@ -63,7 +63,26 @@ export interface EndEvent extends EventHeader {
 
 export type EngineEvent = BalanceEvent | RejectedEvent | AccountEvent | EndEvent;
 
-/** Where the engine writes its events; an array is one. */
+export const BALANCE_REASONS = ["deposit", "withdraw", "transfer"] as const;
+export type BalanceReason = (typeof BALANCE_REASONS)[number];
+
+/**
+ * Where the engine writes its events; an array is one. A sink may also take balance changes raw (`balance`):
+ * exact integers and ledger numbers, nothing formatted or allocated, for consumers that encode events
+ * themselves (the batch runner hands them to a writer thread). The engine then calls `balance` instead of
+ * `push` for balance events; everything else still arrives through `push`.
+ */
 export interface EventSink {
   push(event: EngineEvent): unknown;
+  balance?(
+    seq: number,
+    ts: number,
+    cause: number,
+    account: number,
+    asset: number,
+    delta: bigint,
+    balance: bigint,
+    reason: number,
+    counterparty: number,
+  ): void;
 }
