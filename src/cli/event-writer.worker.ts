@@ -2,7 +2,7 @@
 // the output file descriptor, so formatting runs on the second core while the engine applies commands.
 import { writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { balanceEventObject } from "../engine/engine.js";
+import { balanceEventObject } from "../engine/balance-event.js";
 import { writeEventLine } from "../engine/event-bytes.js";
 import {
   CLOSED,

@@ -6,12 +6,11 @@ import { AssertionError, assert, type DomainError, describeValue, domainError } 
 import { parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
 import {
   type AccountEvent,
   BALANCE_REASONS,
-  type BalanceEvent,
-  type BalanceReason,
   type CollateralLine,
   type EngineEvent,
   type EventSink,
@@ -352,57 +351,6 @@ export class Engine {
       ),
     );
   }
-}
-
-/** A balance change as the contract's `balance` event (also used by consumers of the raw form). */
-export function balanceEventObject(
-  seq: number,
-  ts: number,
-  cause: number,
-  ledger: AccountNames,
-  account: number,
-  asset: number,
-  delta: bigint,
-  balance: bigint,
-  reason: number,
-  counterparty: number,
-): BalanceEvent {
-  const { id, decimals } = ledger.assets[asset] as { id: string; decimals: number };
-  const accountId = ledger.accountId(account);
-  const deltaText = formatDecimal(delta, decimals);
-  const balanceText = formatDecimal(balance, decimals);
-  const why = BALANCE_REASONS[reason] as BalanceReason;
-  // Two literal shapes rather than a spread: this is the hot path of every ledger command.
-  if (counterparty < 0)
-    return {
-      seq,
-      ts,
-      type: "balance",
-      cause,
-      account: accountId,
-      asset: id,
-      delta: deltaText,
-      balance: balanceText,
-      reason: why,
-    };
-  return {
-    seq,
-    ts,
-    type: "balance",
-    cause,
-    account: accountId,
-    asset: id,
-    delta: deltaText,
-    balance: balanceText,
-    reason: why,
-    counterparty: ledger.accountId(counterparty),
-  };
-}
-
-/** What naming a balance change needs: account ids by number, assets with their decimals. */
-export interface AccountNames {
-  accountId(account: number): string;
-  readonly assets: readonly { readonly id: string; readonly decimals: number }[];
 }
 
 /** Ledger messages name the bare field; the engine names it within its command. */
