@@ -11,7 +11,14 @@ export type ErrorCode =
   | "insufficient_balance"
   | "insufficient_margin"
   | "limit_exceeded"
-  | "overflow";
+  | "overflow"
+  | "unknown_index"
+  | "unknown_source"
+  | "unknown_symbol"
+  | "stale_price"
+  | "price_band"
+  | "halted"
+  | "reduce_only";
 
 export interface DomainError {
   readonly code: ErrorCode;
