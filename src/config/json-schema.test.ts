@@ -37,12 +37,21 @@ describe("configJsonSchema", () => {
     const validate = new Ajv2020.default({ allErrors: true, strict: true }).compile(configJsonSchema());
     expect(loadConfig(config).ok).toBe(true);
     expect(validate(config)).toBe(true);
+    const withBreakers = {
+      ...config,
+      indices: [{ ...config.indices[0], breakers: { divergence: null, move: { limit: "0.2" } } }],
+    };
+    expect(loadConfig(withBreakers).ok).toBe(true);
+    expect(validate(withBreakers)).toBe(true);
     for (const wrong of [
       { ...config, extra: 1 },
       { ...config, quoteAsset: "US DC" },
       { ...config, assets: [{ id: "USDC", decimals: 13 }] },
       { ...config, liquidation: { feeRate: 0.005 } },
       { ...config, liquidation: { feeRate: "5e-3" } },
+      { ...config, indices: [{ ...config.indices[0], breakers: { move: { limit: "0.2", window: 1 } } }] },
+      { ...config, indices: [{ ...config.indices[0], breakers: { divergence: false } }] },
+      { ...config, indices: [{ ...config.indices[0], priceDecimals: 13 }] },
     ]) {
       expect(validate(wrong)).toBe(false);
       expect(loadConfig(wrong).ok).toBe(false);

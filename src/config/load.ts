@@ -24,24 +24,35 @@ import {
   listOf,
   MAX_INSTRUMENT_DECIMALS,
   type RawAsset,
+  type RawDivergence,
   type RawFees,
   type RawFunding,
   type RawIndex,
+  type RawIndexBreakers,
+  type RawIndexDivergence,
   type RawInstrument,
+  type RawInstrumentBreakers,
   type RawInsuranceFund,
   type RawLiquidation,
   type RawMarginScaling,
   type RawMarginTier,
   type RawMark,
+  type RawMoveBreaker,
+  SOURCES_BENCHMARK,
   stripField,
 } from "./schema.js";
 import {
   type AssetConfig,
   type ConfigIssue,
   type ConfigResult,
+  type DivergenceBenchmark,
+  type DivergenceBreakerConfig,
   type FeeConfig,
   type FundingConfig,
+  type IndexBreakersConfig,
   type IndexConfig,
+  type IndexDivergenceBreakerConfig,
+  type InstrumentBreakersConfig,
   type InstrumentConfig,
   type InsuranceFundConfig,
   type LiquidationConfig,
@@ -50,6 +61,7 @@ import {
   type MarginTier,
   type MarkConfig,
   type MarketConfig,
+  type MoveBreakerConfig,
 } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -358,7 +370,8 @@ function resolveIndex(ctx: Context, raw: RawIndex, path: Path): IndexConfig | un
       `${raw.minSources} is more than the ${n} source${n === 1 ? "" : "s"} of the index`,
     );
   const outlierBand = decimal(ctx, [...path, "outlierBand"], raw.outlierBand, OPEN_UNIT);
-  if (outlierBand === undefined || !present(sources)) return undefined;
+  const breakers = resolveIndexBreakers(ctx, raw.breakers, [...path, "breakers"], raw.id);
+  if (outlierBand === undefined || !present(sources) || breakers === undefined) return undefined;
   return {
     id: raw.id,
     sources,
@@ -367,7 +380,86 @@ function resolveIndex(ctx: Context, raw: RawIndex, path: Path): IndexConfig | un
     outlierMode: raw.outlierMode,
     // A majority by default: no single venue can move a multi-source index on its own.
     minSources: raw.minSources ?? Math.floor(n / 2) + 1,
+    priceDecimals: raw.priceDecimals,
+    maxClockSkewMs: raw.maxClockSkewMs,
+    latencyHalfLifeMs: raw.latencyHalfLifeMs,
+    latencyWindowMs: raw.latencyWindowMs,
+    breakers,
   };
+}
+
+// --- breakers
+
+function resolveIndexBreakers(
+  ctx: Context,
+  raw: RawIndexBreakers,
+  path: Path,
+  indexId: string,
+): IndexBreakersConfig | undefined {
+  // null (disabled) passes through; undefined means a reported problem.
+  const divergence =
+    raw.divergence && resolveIndexDivergence(ctx, raw.divergence, [...path, "divergence"], indexId);
+  const move = raw.move && resolveMove(ctx, raw.move, [...path, "move"]);
+  if (divergence === undefined || move === undefined) return undefined;
+  return { divergence, move, degraded: raw.degraded, action: raw.action, coolDownMs: raw.coolDownMs };
+}
+
+function resolveInstrumentBreakers(
+  ctx: Context,
+  raw: RawInstrumentBreakers,
+  path: Path,
+): InstrumentBreakersConfig | undefined {
+  const divergence = raw.divergence && resolveDivergence(ctx, raw.divergence, [...path, "divergence"]);
+  if (divergence === undefined) return undefined;
+  return { divergence, action: raw.action, coolDownMs: raw.coolDownMs };
+}
+
+function resolveIndexDivergence(
+  ctx: Context,
+  raw: RawIndexDivergence,
+  path: Path,
+  indexId: string,
+): IndexDivergenceBreakerConfig | undefined {
+  const benchmark = resolveBenchmark(ctx, raw.benchmark, [...path, "benchmark"], indexId);
+  const statistics = resolveDivergence(ctx, raw, path);
+  if (statistics === undefined) return undefined;
+  return { benchmark, ...statistics };
+}
+
+/** "sources" is the index's own raw sources; any other value names another declared index. */
+function resolveBenchmark(ctx: Context, benchmark: string, path: Path, indexId: string): DivergenceBenchmark {
+  if (benchmark === SOURCES_BENCHMARK) return { kind: "sources" };
+  if (benchmark === indexId)
+    ctx.issues.add(
+      path,
+      `${describeValue(benchmark)} is this index itself: the benchmark must be another index, or "${SOURCES_BENCHMARK}" for the median of its own sources`,
+    );
+  else checkReference(ctx, path, benchmark, ctx.indices, "indices");
+  return { kind: "index", index: benchmark };
+}
+
+function resolveDivergence(
+  ctx: Context,
+  raw: RawDivergence,
+  path: Path,
+): DivergenceBreakerConfig | undefined {
+  const k = decimal(ctx, [...path, "k"], raw.k, POSITIVE);
+  const hardCap = decimal(ctx, [...path, "hardCap"], raw.hardCap, OPEN_UNIT);
+  const minStd = decimal(ctx, [...path, "minStd"], raw.minStd, NON_NEGATIVE);
+  if (raw.minSamples > raw.window)
+    ctx.issues.add(
+      [...path, "minSamples"],
+      `${raw.minSamples} is more than the window of ${raw.window} samples`,
+    );
+  if (k === undefined || hardCap === undefined || minStd === undefined) return undefined;
+  const { sampleMs, window, minSamples } = raw;
+  return { k, sampleMs, window, minSamples, hardCap, minStd };
+}
+
+function resolveMove(ctx: Context, raw: RawMoveBreaker, path: Path): MoveBreakerConfig | undefined {
+  const limit = decimal(ctx, [...path, "limit"], raw.limit, OPEN_UNIT);
+  if (limit === undefined) return undefined;
+  return { limit, windowMs: raw.windowMs };
 }
 
 // --- instruments
@@ -384,6 +476,8 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
   const mark = resolveMark(ctx, raw.mark, at("mark"));
   const fees = resolveFees(ctx, raw.fees, at("fees"));
   const funding = resolveFunding(ctx, raw, at("funding"));
+  const priceBand = decimal(ctx, at("priceBand"), raw.priceBand, OPEN_UNIT);
+  const breakers = resolveInstrumentBreakers(ctx, raw.breakers, at("breakers"));
   if (
     !contractSize ||
     !tickSize ||
@@ -392,7 +486,9 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
     margin === undefined ||
     !mark ||
     !fees ||
-    funding === undefined
+    funding === undefined ||
+    !priceBand ||
+    !breakers
   )
     return undefined;
   return {
@@ -411,6 +507,8 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
     mark,
     fees,
     funding,
+    priceBand,
+    breakers,
   };
 }
 

@@ -21,9 +21,48 @@ export const LIMITS = {
 /** Largest scale of contractSize, tickSize and lotSize, hence of instrument prices and quantities. */
 export const MAX_INSTRUMENT_DECIMALS = 12;
 
+/** Largest number of decimals of the prices an index publishes. */
+export const MAX_PRICE_DECIMALS = 12;
+
+/** Bounds of a divergence breaker's window, in samples: enough for a deviation, few enough to keep in memory. */
+export const DIVERGENCE_WINDOW = { min: 10, max: 100_000 } as const;
+
+/** The divergence benchmark that means "the median of the index's own raw fresh sources", not another index. */
+export const SOURCES_BENCHMARK = "sources";
+
+const BREAKER = { action: "reduce_only", coolDownMs: 60_000 } as const;
+
 /** Context-free defaults; kind- and document-dependent ones are applied by the loader (see docs/config.md). */
 export const DEFAULTS = {
-  index: { staleAfterMs: 10_000, outlierBand: "0.03", outlierMode: "cap" },
+  index: {
+    staleAfterMs: 10_000,
+    outlierBand: "0.03",
+    outlierMode: "cap",
+    priceDecimals: 8,
+    maxClockSkewMs: 2_000,
+    latencyHalfLifeMs: 60_000,
+    latencyWindowMs: 300_000,
+  },
+  indexBreakers: {
+    divergence: {
+      benchmark: SOURCES_BENCHMARK,
+      k: "6",
+      sampleMs: 1_000,
+      window: 600,
+      minSamples: 60,
+      hardCap: "0.05",
+      minStd: "0.0005",
+    },
+    move: { limit: "0.1", windowMs: 60_000 },
+    degraded: true,
+    ...BREAKER,
+  },
+  instrumentBreakers: {
+    // As an index's, without the benchmark (the instrument's index) and with a tighter hard cap.
+    divergence: { k: "6", sampleMs: 1_000, window: 600, minSamples: 60, hardCap: "0.03", minStd: "0.0005" },
+    ...BREAKER,
+  },
+  priceBand: "0.05",
   mark: { method: "ema-basis", basisHalfLifeMs: 60_000, basisSampleMs: 1_000, basisBand: "0.005" },
   fees: { maker: "0", taker: "0" },
   funding: { intervalMs: 28_800_000, cap: "0.0075", interestRate: "0.0001" },
@@ -98,6 +137,11 @@ function positiveMs() {
     .min(1, { error: (iss) => `${describeValue(iss.input)} must be greater than zero` });
 }
 
+/** Whole milliseconds, zero allowed. */
+function ms() {
+  return z.int({ error: durationError }).min(0, { error: durationError });
+}
+
 function timestamp() {
   return z.int({ error: timestampError }).min(0, { error: timestampError });
 }
@@ -106,6 +150,10 @@ function count(min: number) {
   return z
     .int({ error: (iss) => missingOr(iss, "an integer") })
     .min(min, { error: (iss) => `${describeValue(iss.input)} must be at least ${min}` });
+}
+
+function countUpTo(min: number, max: number) {
+  return count(min).max(max, { error: (iss) => `${describeValue(iss.input)} must be at most ${max}` });
 }
 
 function choice<const T extends readonly [string, ...string[]]>(values: T) {
@@ -122,13 +170,16 @@ function flag() {
   return z.boolean({ error: (iss) => missingOr(iss, "true or false") });
 }
 
-/** An object that rejects unknown keys: a typo in a risk parameter must not silently become its default. */
-export function strict<S extends z.core.$ZodLooseShape>(shape: S) {
+/**
+ * An object that rejects unknown keys: a typo in a risk parameter must not silently become its default.
+ * `expected` words the type error, e.g. "an object or null" for an object that `null` disables.
+ */
+export function strict<S extends z.core.$ZodLooseShape>(shape: S, expected = "an object") {
   const allowed = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) => {
       if (iss.code === "unrecognized_keys") return `unknown key (allowed: ${allowed})`;
-      if (iss.code === "invalid_type") return missingOr(iss, "an object");
+      if (iss.code === "invalid_type") return missingOr(iss, expected);
       return undefined;
     },
   });
@@ -175,6 +226,94 @@ export const AssetSchema = strict({
     ),
 });
 
+/** The statistical parameters shared by the divergence breakers of indices and of instruments. */
+function divergenceShape(hardCap: string) {
+  const defaults = DEFAULTS.indexBreakers.divergence;
+  return {
+    k: decimal()
+      .default(defaults.k)
+      .describe("Trip when the divergence is more than k standard deviations from its mean, > 0."),
+    sampleMs: positiveMs().default(defaults.sampleMs).describe("Sampling period of the divergence (ms)."),
+    window: countUpTo(DIVERGENCE_WINDOW.min, DIVERGENCE_WINDOW.max)
+      .default(defaults.window)
+      .describe("Samples in the rolling window of the mean and standard deviation, 10 to 100000."),
+    minSamples: count(2)
+      .default(defaults.minSamples)
+      .describe("Samples needed before the statistical test applies, 2 to window."),
+    hardCap: decimal()
+      .default(hardCap)
+      .describe("A relative divergence beyond this always trips, whatever the statistics, in (0, 1)."),
+    minStd: decimal()
+      .default(defaults.minStd)
+      .describe(
+        "Floor of the standard deviation (relative), >= 0, so that a quiet market does not trip on noise.",
+      ),
+  };
+}
+
+export const IndexDivergenceSchema = strict(
+  {
+    benchmark: id()
+      .default(SOURCES_BENCHMARK)
+      .describe(
+        'What the index is compared with: "sources" (the median of its raw fresh sources) or another index id.',
+      ),
+    ...divergenceShape(DEFAULTS.indexBreakers.divergence.hardCap),
+  },
+  "an object or null",
+);
+
+export const InstrumentDivergenceSchema = strict(
+  divergenceShape(DEFAULTS.instrumentBreakers.divergence.hardCap),
+  "an object or null",
+);
+
+export const MoveBreakerSchema = strict(
+  {
+    limit: decimal()
+      .default(DEFAULTS.indexBreakers.move.limit)
+      .describe("Largest relative move of the index within windowMs, in (0, 1)."),
+    windowMs: positiveMs()
+      .default(DEFAULTS.indexBreakers.move.windowMs)
+      .describe("Window (ms) over which the move is measured."),
+  },
+  "an object or null",
+);
+
+function breakerAction() {
+  return choice(["reduce_only", "halted"])
+    .default(BREAKER.action)
+    .describe("What a tripped breaker does: reduce_only (only orders that reduce positions) or halted.");
+}
+
+function coolDownMs() {
+  return ms()
+    .default(BREAKER.coolDownMs)
+    .describe("How long (ms) the condition must stay clean before a tripped breaker clears.");
+}
+
+export const IndexBreakersSchema = strict({
+  divergence: IndexDivergenceSchema.nullable()
+    .default(DEFAULTS.indexBreakers.divergence)
+    .describe("Trips when the index diverges from its benchmark; null disables it."),
+  move: MoveBreakerSchema.nullable()
+    .default(DEFAULTS.indexBreakers.move)
+    .describe("Trips when the index moves more than limit within windowMs; null disables it."),
+  degraded: flag()
+    .default(DEFAULTS.indexBreakers.degraded)
+    .describe("Trip while the index is degraded or unavailable."),
+  action: breakerAction(),
+  coolDownMs: coolDownMs(),
+});
+
+export const InstrumentBreakersSchema = strict({
+  divergence: InstrumentDivergenceSchema.nullable()
+    .default(DEFAULTS.instrumentBreakers.divergence)
+    .describe("Trips when the mark diverges from the instrument's index; null disables it."),
+  action: breakerAction(),
+  coolDownMs: coolDownMs(),
+});
+
 export const IndexSourceSchema = strict({
   id: id().describe("Source (venue) identifier, unique within the index."),
   weight: decimal().describe("Weight of the source in the index, > 0."),
@@ -197,6 +336,19 @@ export const IndexSchema = strict({
     .describe(
       "Usable sources needed for a price, 1 to the number of sources. Default: a majority, floor(n/2)+1.",
     ),
+  priceDecimals: countUpTo(0, MAX_PRICE_DECIMALS)
+    .default(DEFAULTS.index.priceDecimals)
+    .describe("Decimals of the index and mark prices published for this index, 0 to 12."),
+  maxClockSkewMs: ms()
+    .default(DEFAULTS.index.maxClockSkewMs)
+    .describe("A price whose sourceTs is more than this (ms) ahead of the command's ts is refused."),
+  latencyHalfLifeMs: positiveMs()
+    .default(DEFAULTS.index.latencyHalfLifeMs)
+    .describe("Half-life (ms) of the exponential moving average of each source's latency."),
+  latencyWindowMs: positiveMs()
+    .default(DEFAULTS.index.latencyWindowMs)
+    .describe("Window (ms) over which each source's largest latency is kept."),
+  breakers: IndexBreakersSchema.default(DEFAULTS.indexBreakers).describe("Circuit breakers of the index."),
 });
 
 export const MarginTierSchema = strict({
@@ -279,6 +431,12 @@ export const InstrumentSchema = strict({
   mark: MarkSchema.default(DEFAULTS.mark).describe("Mark price parameters."),
   fees: FeesSchema.default(DEFAULTS.fees).describe("Trading fees."),
   funding: FundingSchema.optional().describe("Perpetuals only; each field defaults as shown."),
+  priceBand: decimal()
+    .default(DEFAULTS.priceBand)
+    .describe("Orders priced beyond this relative band around the mark are refused, in (0, 1)."),
+  breakers: InstrumentBreakersSchema.default(DEFAULTS.instrumentBreakers).describe(
+    "Circuit breakers of the instrument.",
+  ),
 });
 
 export const LiquidationSchema = strict({
@@ -323,6 +481,11 @@ export const ConfigKeysSchema = strict(
 
 export type RawAsset = z.output<typeof AssetSchema>;
 export type RawIndex = z.output<typeof IndexSchema>;
+export type RawIndexBreakers = z.output<typeof IndexBreakersSchema>;
+export type RawIndexDivergence = z.output<typeof IndexDivergenceSchema>;
+export type RawDivergence = z.output<typeof InstrumentDivergenceSchema>;
+export type RawMoveBreaker = z.output<typeof MoveBreakerSchema>;
+export type RawInstrumentBreakers = z.output<typeof InstrumentBreakersSchema>;
 export type RawMarginTier = z.output<typeof MarginTierSchema>;
 export type RawMarginScaling = z.output<typeof MarginScalingSchema>;
 export type RawMark = z.output<typeof MarkSchema>;

@@ -20,6 +20,64 @@ export interface IndexSourceConfig {
   readonly weight: Fixed;
 }
 
+/** What a tripped breaker does to the instruments it covers. */
+export type BreakerAction = "reduce_only" | "halted";
+
+/**
+ * Trips when a relative divergence is more than `k` standard deviations from its rolling mean, the deviation
+ * floored at `minStd`; or, whatever the statistics, when it is beyond `hardCap`. For an instrument, the mark's
+ * divergence from the instrument's index.
+ */
+export interface DivergenceBreakerConfig {
+  readonly k: Fixed;
+  /** Sampling period of the divergence (ms). */
+  readonly sampleMs: number;
+  /** Samples in the rolling window, 10 to 100000. */
+  readonly window: number;
+  /** Samples needed before the statistical test applies, 2 to `window`. */
+  readonly minSamples: number;
+  /** In (0, 1). */
+  readonly hardCap: Fixed;
+  /** >= 0. */
+  readonly minStd: Fixed;
+}
+
+/** `sources`: the median of the index's own raw fresh sources; `index`: another declared index. */
+export type DivergenceBenchmark =
+  | { readonly kind: "sources" }
+  | { readonly kind: "index"; readonly index: string };
+
+/** An index's divergence breaker: compared with its benchmark. */
+export interface IndexDivergenceBreakerConfig extends DivergenceBreakerConfig {
+  readonly benchmark: DivergenceBenchmark;
+}
+
+/** Trips when the index moves by more than `limit` (relative, in (0, 1)) within `windowMs`. */
+export interface MoveBreakerConfig {
+  readonly limit: Fixed;
+  readonly windowMs: number;
+}
+
+export interface IndexBreakersConfig {
+  /** null: disabled. */
+  readonly divergence: IndexDivergenceBreakerConfig | null;
+  /** null: disabled. */
+  readonly move: MoveBreakerConfig | null;
+  /** Trip while the index is degraded or unavailable. */
+  readonly degraded: boolean;
+  readonly action: BreakerAction;
+  /** How long (ms) the condition must stay clean before the breaker clears. */
+  readonly coolDownMs: number;
+}
+
+export interface InstrumentBreakersConfig {
+  /** Benchmark: the instrument's index. null: disabled. */
+  readonly divergence: DivergenceBreakerConfig | null;
+  readonly action: BreakerAction;
+  /** How long (ms) the condition must stay clean before the breaker clears. */
+  readonly coolDownMs: number;
+}
+
 export interface IndexConfig {
   readonly id: string;
   readonly sources: readonly IndexSourceConfig[];
@@ -27,6 +85,15 @@ export interface IndexConfig {
   readonly outlierBand: Fixed;
   readonly outlierMode: "cap" | "exclude";
   readonly minSources: number;
+  /** Decimals of the index and mark prices published for this index, 0 to 12. */
+  readonly priceDecimals: number;
+  /** A `price` whose sourceTs is more than this ahead of the command's ts is refused (ms, >= 0). */
+  readonly maxClockSkewMs: number;
+  /** Half-life of the EWMA of each source's latency (ms, > 0). */
+  readonly latencyHalfLifeMs: number;
+  /** Window of each source's largest latency (ms, > 0). */
+  readonly latencyWindowMs: number;
+  readonly breakers: IndexBreakersConfig;
 }
 
 export interface MarginTier {
@@ -89,6 +156,9 @@ export interface InstrumentConfig {
   readonly fees: FeeConfig;
   /** Perpetuals only. */
   readonly funding: FundingConfig | null;
+  /** Orders priced beyond ± this fraction of the mark are refused; in (0, 1). */
+  readonly priceBand: Fixed;
+  readonly breakers: InstrumentBreakersConfig;
 }
 
 export interface LiquidationConfig {

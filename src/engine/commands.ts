@@ -21,6 +21,9 @@ export type CommandType = keyof typeof COMMAND_FIELDS;
 
 /** Command types this engine version applies; the rest of the contract's are refused as `unsupported`. */
 export const SUPPORTED_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
+  "price",
+  "halt",
+  "resume",
   "deposit",
   "withdraw",
   "transfer",

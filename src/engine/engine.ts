@@ -6,6 +6,9 @@ import { AssertionError, assert, type DomainError, describeValue, domainError } 
 import { parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
+import type { PriceEventSink } from "../prices/price-events.js";
+import { type PriceStatus, priceText } from "../prices/priced.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
 import {
@@ -49,9 +52,18 @@ export class Engine {
   private argAsset = 0;
   private argAmount = 0n;
 
+  readonly prices: MarketPrices;
+  /** The sink of the command being applied, for the price layer's events. */
+  private out: EventSink = { push: () => undefined };
+  private readonly priceSink: PriceEventSink = {
+    nextSeq: () => ++this.eventSeq,
+    push: (event) => this.out.push(event),
+  };
+
   constructor(config: MarketConfig, options: EngineOptions = {}) {
     this.config = config;
     this.ledger = new Ledger(config.assets);
+    this.prices = new MarketPrices(config);
     this.quote = this.ledger.asset(config.quoteAsset);
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
@@ -73,6 +85,7 @@ export class Engine {
       throw new AssertionError(`engine: cause ${cause} after ${this.lastCause}`);
     this.lastCause = cause;
     this.commandCount++;
+    this.out = out;
     const error = this.dispatch(command, cause, out);
     if (error !== null) this.reject(command, cause, error, out);
     else if (this.assertInvariants) this.ledger.assertBalanced();
@@ -80,7 +93,7 @@ export class Engine {
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */
   stateHash(): string {
-    return stateHash(this.now, this.ledger);
+    return stateHash(this.now, this.ledger, this.prices);
   }
 
   /** The end event of a batch: it checks the ledger invariant and carries the state hash. */
@@ -169,7 +182,18 @@ export class Engine {
         return this.transfer(c, ts, cause, out);
       case "tick":
         this.now = ts;
+        this.prices.tick(ts, cause, this.priceSink);
         return null;
+      case "price": {
+        const invalid = this.prices.checkPrice(c, ts);
+        if (invalid !== null) return invalid;
+        this.now = ts;
+        this.prices.applyPrice(ts, cause, this.priceSink);
+        return null;
+      }
+      case "halt":
+      case "resume":
+        return this.haltOrResume(type, c, ts, cause);
       case "query.account":
         return this.queryAccount(c, ts, cause, out);
       default:
@@ -262,6 +286,30 @@ export class Engine {
     return null;
   }
 
+  private haltOrResume(type: "halt" | "resume", c: Fields, ts: number, cause: number): DomainError | null {
+    const scope = c["scope"];
+    if (typeof scope !== "string" || scope.length === 0 || scope.length > 129)
+      return domainError(
+        "invalid",
+        `${type}.scope: ${describeValue(scope)} is not a scope (a symbol, an index, or index/source)`,
+      );
+    if (this.prices.scopeKind(scope) === null)
+      return domainError(
+        "invalid",
+        `${type}.scope: "${scope}" is not a symbol, index or index/source of this market`,
+      );
+    const note = c["reason"] ?? "";
+    if (typeof note !== "string" || note.length > MAX_NOTE)
+      return domainError("invalid", `${type}.reason: expected text of at most ${MAX_NOTE} characters`);
+    const halted = this.prices.isHalted(scope);
+    if (type === "halt" && halted) return domainError("invalid", `halt.scope: "${scope}" is already halted`);
+    if (type === "resume" && !halted) return domainError("invalid", `resume.scope: "${scope}" is not halted`);
+    this.now = ts;
+    if (type === "halt") this.prices.halt(scope, note, ts, cause, this.priceSink);
+    else this.prices.resume(scope, note, ts, cause, this.priceSink);
+    return null;
+  }
+
   private queryAccount(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
     const account = this.existingAccount(c, "query.account", "account", true);
     if (typeof account !== "number") return account;
@@ -279,18 +327,17 @@ export class Engine {
       const balance = this.ledger.balance(account, i);
       balances[asset.id] = formatDecimal(balance, asset.decimals);
       if (balance === 0n) return;
-      // Until the price layer exists only the quote asset has a price (1); others count as unavailable: 0.
-      const priced = i === this.quote;
       const w = asset.collateralWeight;
-      const value = priced ? mulFixed(balance, asset.decimals, w.raw, w.scale, quote.decimals, "floor") : 0n;
-      equity += value;
+      const line = this.collateralLine(asset, i === this.quote, balance, ts, quote.decimals);
+      equity += line.raw;
       collateral.push({
         asset: asset.id,
         balance: balances[asset.id] as string,
-        price: priced ? "1" : null,
-        status: priced ? "ok" : "unavailable",
+        price: line.price,
+        status: line.status,
+        ageMs: line.ageMs,
         weight: formatDecimal(w.raw, w.scale),
-        value: formatDecimal(value, quote.decimals),
+        value: formatDecimal(line.raw, quote.decimals),
       });
     });
     return {
@@ -310,6 +357,36 @@ export class Engine {
   }
 
   /** One balance change, raw to a sink that takes it so, else as a `balance` event object. */
+  /**
+   * One asset's collateral value in the quote asset, rounded down: balance × index price × weight. Only a price
+   * whose status is ok counts (the margin issue adds the age-decay schedule); otherwise the asset counts 0.
+   */
+  private collateralLine(
+    asset: AssetConfig,
+    isQuote: boolean,
+    balance: bigint,
+    now: number,
+    quoteDecimals: number,
+  ): { raw: bigint; price: string | null; status: PriceStatus; ageMs: number } {
+    const w = asset.collateralWeight;
+    if (isQuote)
+      return {
+        raw: mulFixed(balance, asset.decimals, w.raw, w.scale, quoteDecimals, "floor"),
+        price: "1",
+        status: "ok",
+        ageMs: 0,
+      };
+    const priced = asset.index === null ? null : this.prices.indexPrice(asset.index, now);
+    if (priced === null || Number.isNaN(priced.value))
+      return { raw: 0n, price: null, status: "unavailable", ageMs: 0 };
+    const price = priceText(priced.value, 8);
+    if (priced.status !== "ok") return { raw: 0n, price, status: priced.status, ageMs: priced.ageMs };
+    // price × weight exactly (the price at its published 8 decimals), then × balance, floored once
+    const p = parseDecimal(price, 8, "price") as bigint;
+    const valueAtScale = mulFixed(balance * p, asset.decimals + 8, w.raw, w.scale, quoteDecimals, "floor");
+    return { raw: valueAtScale, price, status: "ok", ageMs: priced.ageMs };
+  }
+
   private balanceEvent(
     ts: number,
     cause: number,

@@ -1,6 +1,10 @@
 // Events of the contract (CONTRACT.md "Events") that this engine emits, with their exact field order: the
 // order objects are built in is the order they are serialised in, so output is byte-for-byte deterministic.
 import type { ErrorCode } from "../kernel/errors.js";
+import type { PriceEvent } from "../prices/price-events.js";
+import type { PriceStatus } from "../prices/priced.js";
+
+export type { BreakerEvent, IndexEvent, MarkEvent, PriceEvent } from "../prices/price-events.js";
 
 export interface EventHeader {
   /** 1, 2, 3, … over the whole output, no gaps. */
@@ -33,9 +37,11 @@ export interface RejectedEvent extends EventHeader {
 export interface CollateralLine {
   readonly asset: string;
   readonly balance: string;
-  /** Price in the quote asset, or null while none is available. */
+  /** Price in the quote asset (its index), or null while there has never been one. */
   readonly price: string | null;
-  readonly status: "ok" | "unavailable";
+  readonly status: PriceStatus;
+  /** Age of the price in ms (0 for the quote asset). */
+  readonly ageMs: number;
   readonly weight: string;
   /** balance × price × weight, rounded down at the quote asset's decimals. */
   readonly value: string;
@@ -61,7 +67,7 @@ export interface EndEvent extends EventHeader {
   readonly rejected: number;
 }
 
-export type EngineEvent = BalanceEvent | RejectedEvent | AccountEvent | EndEvent;
+export type EngineEvent = BalanceEvent | RejectedEvent | AccountEvent | EndEvent | PriceEvent;
 
 export const BALANCE_REASONS = ["deposit", "withdraw", "transfer"] as const;
 export type BalanceReason = (typeof BALANCE_REASONS)[number];

@@ -1,0 +1,62 @@
+// Statistical divergence of a price from its benchmark: d = price / benchmark − 1, sampled at a fixed interval
+// into a rolling window. Bad when |d| passes a hard cap, or when d is more than k standard deviations from the
+// window's mean (σ floored at minStd so a flat history does not make every tick an alarm).
+import { RollingStats } from "./rolling-stats.js";
+
+export interface DivergenceSettings {
+  readonly k: number;
+  readonly sampleMs: number;
+  readonly window: number;
+  readonly minSamples: number;
+  readonly hardCap: number;
+  readonly minStd: number;
+}
+
+export class DivergenceMonitor {
+  private readonly stats: RollingStats;
+  private lastSampleTs = Number.NEGATIVE_INFINITY;
+  /** The last observation's measure and the bound it was held to (same units: a fraction of the benchmark). */
+  measured = 0;
+  limit = 0;
+
+  constructor(readonly settings: DivergenceSettings) {
+    this.stats = new RollingStats(settings.window);
+  }
+
+  /**
+   * Observes price against benchmark at `now`; returns whether the divergence is out of bounds. While `frozen`
+   * (its breaker is tripped) samples are not added: the baseline must not learn the dislocation it flags.
+   */
+  observe(now: number, price: number, benchmark: number, frozen: boolean): boolean {
+    const s = this.settings;
+    const d = price / benchmark - 1;
+    const abs = Math.abs(d);
+    let bad = false;
+    this.measured = abs;
+    this.limit = s.hardCap;
+    if (abs > s.hardCap) bad = true;
+    else if (this.stats.count >= s.minSamples) {
+      const mean = this.stats.mean();
+      const bound = s.k * Math.max(this.stats.std(), s.minStd);
+      const off = Math.abs(d - mean);
+      if (off > bound) {
+        bad = true;
+        this.measured = off;
+        this.limit = bound;
+      }
+    }
+    if (!frozen && now - this.lastSampleTs >= s.sampleMs) {
+      this.stats.push(d);
+      this.lastSampleTs = now;
+    }
+    return bad;
+  }
+
+  get samples(): number {
+    return this.stats.count;
+  }
+
+  canonical(): string {
+    return `div ${this.lastSampleTs} ${this.stats.count} ${this.stats.mean()} ${this.stats.variance()}`;
+  }
+}

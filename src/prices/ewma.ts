@@ -1,0 +1,89 @@
+// Time EWMA: α = 1 − 2^(−Δt/h), value += α·(x − value) (Eckner, "Algorithms for Unevenly Spaced Time Series").
+// That is Eckner's EMA with time constant τ = h/ln 2, weighting the newest observation.
+//
+// Determinism: only + − × ÷ and 2 ** y (written so by the linter; the same operation as Math.pow(2, y)). V8
+// computes both with its own code (`base::ieee754::pow`, a port of fdlibm), not the platform's libm, so a given
+// V8 returns the same bits on every OS and CPU. Another V8 (Node major) could in principle differ in the last
+// bit, so a replay that must match bit for bit runs on the Node major that recorded it.
+
+/** Longest half-life accepted: one year in ms. Bounds the parameter; longer smoothing is a configuration bug. */
+export const MAX_HALF_LIFE_MS = 366 * 24 * 60 * 60 * 1000;
+
+/**
+ * Weight of a new observation after `dtMs` ms: 1 − 2^(−dt/h). dt ≤ 0 → 0. Tends to 1 as dt grows.
+ * For dt ≪ h the subtraction loses relative (not absolute) precision; α is then tiny and so is its effect.
+ */
+export function ewmaAlpha(dtMs: number, halfLifeMs: number): number {
+  if (!(halfLifeMs > 0 && halfLifeMs <= MAX_HALF_LIFE_MS))
+    throw new RangeError(`ewmaAlpha: halfLifeMs ${halfLifeMs} is not in (0, ${MAX_HALF_LIFE_MS}]`);
+  if (Number.isNaN(dtMs)) throw new RangeError("ewmaAlpha: dtMs is NaN");
+  if (dtMs <= 0) return 0;
+  return 1 - 2 ** (-dtMs / halfLifeMs);
+}
+
+/**
+ * EWMA of irregularly spaced observations with a half-life in ms.
+ *
+ * - The first observation sets the value.
+ * - A later one at `ts` moves the value by α(ts − lastTs)·(x − value). After a step to a constant input the
+ *   remaining gap halves every half-life, however the observations in between are spaced (α composes).
+ * - An observation at the same `ts` as the previous one has Δt = 0, so α = 0 and the value is unchanged: the
+ *   first observation at a timestamp wins. A caller that wants several same-instant observations to count
+ *   combines them first (median, mean) and updates once.
+ * - Timestamps must not go backwards, and x must be finite: both are the caller's bugs (a feed is checked at the
+ *   domain edge, with `ts_regression` / `invalid`), so they throw RangeError and change nothing.
+ *
+ * Allocation-free after construction: three numbers of state.
+ */
+export class TimeEwma {
+  readonly halfLifeMs: number;
+  #value = Number.NaN;
+  #count = 0;
+  #lastTs = Number.NaN;
+
+  constructor(halfLifeMs: number) {
+    if (!(halfLifeMs > 0 && halfLifeMs <= MAX_HALF_LIFE_MS))
+      throw new RangeError(`TimeEwma: halfLifeMs ${halfLifeMs} is not in (0, ${MAX_HALF_LIFE_MS}]`);
+    this.halfLifeMs = halfLifeMs;
+  }
+
+  /** Folds in observation `x` at time `ts` (ms) and returns the new value. */
+  update(ts: number, x: number): number {
+    if (!Number.isFinite(ts)) throw new RangeError(`TimeEwma.update: ts ${ts} is not finite`);
+    if (!Number.isFinite(x)) throw new RangeError(`TimeEwma.update: x ${x} is not finite`);
+    if (this.#count === 0) {
+      this.#value = x;
+    } else {
+      const dt = ts - this.#lastTs;
+      if (dt < 0) throw new RangeError(`TimeEwma.update: ts ${ts} is before the last ts ${this.#lastTs}`);
+      const v = this.#value;
+      const next = v + ewmaAlpha(dt, this.halfLifeMs) * (x - v);
+      // Rounding could carry `next` an ulp past x; the value never leaves the range of what was observed.
+      this.#value = (x >= v ? next > x : next < x) ? x : next;
+    }
+    this.#lastTs = ts;
+    this.#count++;
+    return this.#value;
+  }
+
+  /** The smoothed value; NaN before the first observation. */
+  get value(): number {
+    return this.#value;
+  }
+
+  /** Observations folded in since construction or the last reset (same-ts ones included). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Timestamp of the latest observation; NaN before the first. */
+  get lastTs(): number {
+    return this.#lastTs;
+  }
+
+  reset(): void {
+    this.#value = Number.NaN;
+    this.#count = 0;
+    this.#lastTs = Number.NaN;
+  }
+}

@@ -1,0 +1,216 @@
+// One price index over several venues: per-source last price, times and latency; the index is the weighted
+// average of the fresh sources after outliers beyond a band around their median are capped or excluded.
+import type { IndexConfig } from "../config/types.js";
+import { formatFixed } from "../kernel/decimal.js";
+import { TimeEwma } from "./ewma.js";
+import { median } from "./median.js";
+import { capToBand, isOutlier } from "./outlier-band.js";
+import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
+import { type PriceStatus, priceText } from "./priced.js";
+import { WindowExtremes } from "./window-extremes.js";
+
+/** Explicit limit: sources per index (the median's scratch space is sized by it). */
+export const MAX_SOURCES = 64;
+/** Latency samples kept per source for the windowed maximum. */
+const LATENCY_SAMPLES = 4096;
+
+const USED = 0;
+const CAPPED = 1;
+const STALE = 2;
+const OUTLIER = 3;
+const HALTED = 4;
+const REASONS: readonly ExclusionReason[] = ["stale", "stale", "stale", "outlier", "halted"];
+
+const toNumber = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
+
+export class IndexState {
+  readonly id: string;
+  readonly sourceIds: readonly string[];
+  readonly staleAfterMs: number;
+  readonly band: number;
+  readonly cap: boolean;
+  readonly minSources: number;
+  readonly decimals: number;
+  private readonly sourceIndex = new Map<string, number>();
+  private readonly weights: Float64Array;
+  // per source
+  readonly price: Float64Array;
+  readonly sourceTs: Float64Array;
+  readonly arrivalTs: Float64Array;
+  readonly changedTs: Float64Array;
+  readonly halted: Uint8Array;
+  readonly latency: TimeEwma[];
+  readonly latencyMax: WindowExtremes[];
+  /** How each source entered the last computation (USED, CAPPED, STALE, OUTLIER, HALTED). */
+  private readonly role: Uint8Array;
+  private readonly used: Float64Array;
+  private readonly fresh: Float64Array;
+  private readonly scratch: Float64Array;
+  // the index
+  value = Number.NaN;
+  status: PriceStatus = "unavailable";
+  /** When the value was last computed from at least one fresh source. */
+  computedTs = Number.NaN;
+  /** Median of the raw fresh prices at the last computation: the benchmark of the divergence breaker. */
+  rawMedian = Number.NaN;
+  usedCount = 0;
+  /** What was last published, to emit an event only on a change of price or status. */
+  publishedText = "";
+  publishedStatus: PriceStatus | "" = "";
+  private readonly publishedRoles: Uint8Array;
+
+  constructor(config: IndexConfig) {
+    this.id = config.id;
+    const n = config.sources.length;
+    if (n > MAX_SOURCES) throw new RangeError(`index ${config.id}: more than ${MAX_SOURCES} sources`);
+    this.sourceIds = config.sources.map((s) => s.id);
+    this.sourceIds.forEach((id, i) => {
+      this.sourceIndex.set(id, i);
+    });
+    this.weights = Float64Array.from(config.sources, (s) => toNumber(s.weight));
+    this.staleAfterMs = config.staleAfterMs;
+    this.band = toNumber(config.outlierBand);
+    this.cap = config.outlierMode === "cap";
+    this.minSources = config.minSources;
+    this.decimals = config.priceDecimals;
+    this.price = new Float64Array(n).fill(Number.NaN);
+    this.sourceTs = new Float64Array(n).fill(Number.NaN);
+    this.arrivalTs = new Float64Array(n).fill(Number.NaN);
+    this.changedTs = new Float64Array(n).fill(Number.NaN);
+    this.halted = new Uint8Array(n);
+    this.latency = this.sourceIds.map(() => new TimeEwma(config.latencyHalfLifeMs));
+    this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
+    this.role = new Uint8Array(n).fill(STALE);
+    this.publishedRoles = new Uint8Array(n).fill(255);
+    this.used = new Float64Array(n);
+    this.fresh = new Float64Array(n);
+    this.scratch = new Float64Array(n);
+  }
+
+  /** Source number, or -1. */
+  source(id: string): number {
+    return this.sourceIndex.get(id) ?? -1;
+  }
+
+  /** Records one observation (already validated). */
+  observe(source: number, ts: number, price: number, sourceTs: number): void {
+    if (this.price[source] !== price) this.changedTs[source] = ts;
+    this.price[source] = price;
+    this.sourceTs[source] = sourceTs;
+    this.arrivalTs[source] = ts;
+    const latency = ts - sourceTs;
+    (this.latency[source] as TimeEwma).update(ts, latency);
+    (this.latencyMax[source] as WindowExtremes).push(ts, latency);
+  }
+
+  /** Recomputes the index at `now`: freshness, median, outliers, weighted average, status. */
+  compute(now: number): void {
+    const n = this.sourceIds.length;
+    let freshCount = 0;
+    for (let i = 0; i < n; i++) {
+      const p = this.price[i] as number;
+      if (this.halted[i] === 1) this.role[i] = HALTED;
+      else if (Number.isNaN(p) || now - (this.sourceTs[i] as number) > this.staleAfterMs)
+        this.role[i] = STALE;
+      else {
+        this.role[i] = USED;
+        this.fresh[freshCount++] = p;
+      }
+    }
+    if (freshCount === 0) {
+      this.status = "unavailable";
+      this.usedCount = 0;
+      return; // the last good value is carried; its age grows
+    }
+    const mid = median(this.fresh, freshCount, this.scratch);
+    this.rawMedian = mid;
+    // Exclude mode drops outliers, unless that would drop every source (two sources far apart): then cap.
+    let outliers = 0;
+    for (let i = 0; i < n; i++)
+      if (this.role[i] === USED && isOutlier(this.price[i] as number, mid, this.band)) outliers++;
+    const capping = this.cap || outliers === freshCount;
+    let weighted = 0;
+    let weightSum = 0;
+    let usedCount = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.role[i] !== USED) continue;
+      let p = this.price[i] as number;
+      if (isOutlier(p, mid, this.band)) {
+        if (!capping) {
+          this.role[i] = OUTLIER;
+          continue;
+        }
+        p = capToBand(p, mid, this.band);
+        this.role[i] = CAPPED;
+      }
+      this.used[i] = p;
+      const w = this.weights[i] as number;
+      weighted += w * p;
+      weightSum += w;
+      usedCount++;
+    }
+    this.value = weighted / weightSum;
+    this.computedTs = now;
+    this.usedCount = usedCount;
+    this.status = usedCount >= this.minSources && !(capping && !this.cap) ? "ok" : "degraded";
+  }
+
+  /**
+   * Whether the index must be published again: its price (as published), status, or the part any source played
+   * changed since the last publication; records the new publication when so.
+   */
+  republish(text: string): boolean {
+    let changed = text !== this.publishedText || this.status !== this.publishedStatus;
+    for (let i = 0; i < this.role.length; i++)
+      if (this.role[i] !== this.publishedRoles[i]) {
+        changed = true;
+        this.publishedRoles[i] = this.role[i] as number;
+      }
+    this.publishedText = text;
+    this.publishedStatus = this.status;
+    return changed;
+  }
+
+  ageMs(now: number): number {
+    return Number.isNaN(this.computedTs) ? 0 : now - this.computedTs;
+  }
+
+  /** The sources used in the last computation, for the `index` event. */
+  usedList(): IndexSourceUsed[] {
+    const out: IndexSourceUsed[] = [];
+    let weightSum = 0;
+    for (let i = 0; i < this.sourceIds.length; i++)
+      if ((this.role[i] as number) <= CAPPED) weightSum += this.weights[i] as number;
+    for (let i = 0; i < this.sourceIds.length; i++) {
+      const role = this.role[i] as number;
+      if (role > CAPPED) continue;
+      const entry = {
+        source: this.sourceIds[i] as string,
+        price: priceText(this.used[i] as number, this.decimals),
+        weight: priceText((this.weights[i] as number) / weightSum, 6),
+      };
+      out.push(
+        role === CAPPED ? { ...entry, raw: priceText(this.price[i] as number, this.decimals) } : entry,
+      );
+    }
+    return out;
+  }
+
+  excludedList(): IndexSourceExcluded[] {
+    const out: IndexSourceExcluded[] = [];
+    for (let i = 0; i < this.sourceIds.length; i++) {
+      const role = this.role[i] as number;
+      if (role > CAPPED)
+        out.push({ source: this.sourceIds[i] as string, reason: REASONS[role] as ExclusionReason });
+    }
+    return out;
+  }
+
+  *canonicalLines(): Generator<string> {
+    yield `index ${this.id} ${this.value} ${this.status} ${this.computedTs} ${this.rawMedian} ${this.publishedText} ${this.publishedStatus} ${this.publishedRoles.join(",")}`;
+    for (let i = 0; i < this.sourceIds.length; i++) {
+      const ewma = this.latency[i] as TimeEwma;
+      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count}`;
+    }
+  }
+}

@@ -1,0 +1,433 @@
+// Every price of the market in one place: the indices with their sources, the instruments' marks, and the
+// circuit breakers that watch them. The engine calls it in sequence; it decides nothing on a bare number:
+// every price it hands out carries its age and status.
+import type { IndexConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
+import { formatFixed, parseDecimal } from "../kernel/decimal.js";
+import { type DomainError, describeValue, domainError } from "../kernel/errors.js";
+import { Breaker, type BreakerTransition } from "./breaker.js";
+import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor.js";
+import { IndexState } from "./index-state.js";
+import { MarkState } from "./mark-state.js";
+import type { BreakerReason, PriceEventSink } from "./price-events.js";
+import { type PricedValue, priceText } from "./priced.js";
+import { WindowExtremes } from "./window-extremes.js";
+
+const num = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
+/** Index values kept for the move breaker's window. */
+const MOVE_SAMPLES = 8192;
+/** Explicit limit on an operator's halt note. */
+export const MAX_NOTE = 256;
+
+export type TradingMode = "normal" | "reduce_only" | "halted";
+
+interface Watch {
+  readonly breaker: Breaker;
+  measured: number;
+  limit: number;
+}
+
+type MarkWatch = Watch & { readonly monitor: DivergenceMonitor };
+
+interface IndexWatch {
+  readonly divergence: (Watch & { readonly monitor: DivergenceMonitor; readonly benchmark: number }) | null;
+  readonly move: (Watch & { readonly extremes: WindowExtremes; readonly threshold: number }) | null;
+  readonly degraded: Watch | null;
+}
+
+function settings(config: {
+  k: { raw: bigint; scale: number };
+  sampleMs: number;
+  window: number;
+  minSamples: number;
+  hardCap: { raw: bigint; scale: number };
+  minStd: { raw: bigint; scale: number };
+}): DivergenceSettings {
+  return {
+    k: num(config.k),
+    sampleMs: config.sampleMs,
+    window: config.window,
+    minSamples: config.minSamples,
+    hardCap: num(config.hardCap),
+    minStd: num(config.minStd),
+  };
+}
+
+export class MarketPrices {
+  readonly indices: IndexState[];
+  private readonly indexNo = new Map<string, number>();
+  private readonly indexConfigs: readonly IndexConfig[];
+  private readonly watches: IndexWatch[];
+  readonly marks: MarkState[] = [];
+  private readonly markNo = new Map<string, number>();
+  private readonly markIndex: number[] = [];
+  private readonly marksOf: number[][];
+  private readonly markWatch: (MarkWatch | null)[] = [];
+  private readonly instrumentIndex = new Map<string, number>();
+  /** Manual halts by scope (symbol, index, or index/source), with the operator's note. */
+  private readonly manual = new Map<string, string>();
+
+  constructor(config: MarketConfig) {
+    this.indexConfigs = config.indices;
+    this.indices = config.indices.map((c, i) => {
+      this.indexNo.set(c.id, i);
+      return new IndexState(c);
+    });
+    this.watches = config.indices.map((c) => this.indexWatch(c));
+    this.marksOf = config.indices.map(() => []);
+    for (const instrument of config.instruments) {
+      const index = this.indexNo.get(instrument.index) as number;
+      this.instrumentIndex.set(instrument.symbol, index);
+      if (instrument.kind === "option") continue; // option marks come from the volatility surface
+      const m = this.marks.length;
+      this.marks.push(new MarkState(instrument));
+      this.markNo.set(instrument.symbol, m);
+      this.markIndex.push(index);
+      (this.marksOf[index] as number[]).push(m);
+      this.markWatch.push(this.markDivergence(instrument));
+    }
+  }
+
+  private indexWatch(c: IndexConfig): IndexWatch {
+    const b = c.breakers;
+    const watch = (reason: BreakerReason): Watch => ({
+      breaker: new Breaker(c.id, reason, b.action, b.coolDownMs),
+      measured: 0,
+      limit: 0,
+    });
+    return {
+      divergence:
+        b.divergence === null
+          ? null
+          : {
+              ...watch("divergence"),
+              monitor: new DivergenceMonitor(settings(b.divergence)),
+              benchmark:
+                b.divergence.benchmark.kind === "index"
+                  ? (this.indexNo.get(b.divergence.benchmark.index) ?? -1)
+                  : -1,
+            },
+      move:
+        b.move === null
+          ? null
+          : {
+              ...watch("move"),
+              extremes: new WindowExtremes(MOVE_SAMPLES, b.move.windowMs),
+              threshold: num(b.move.limit),
+            },
+      degraded: b.degraded ? watch("degraded") : null,
+    };
+  }
+
+  private markDivergence(instrument: InstrumentConfig): MarkWatch | null {
+    const b = instrument.breakers;
+    if (b.divergence === null) return null;
+    return {
+      breaker: new Breaker(instrument.symbol, "divergence", b.action, b.coolDownMs),
+      measured: 0,
+      limit: 0,
+      monitor: new DivergenceMonitor(settings(b.divergence)),
+    };
+  }
+
+  // ---- validation (changes nothing) ----
+
+  /** Validates a `price` command's fields; on success the parsed values are in `checked`. */
+  readonly checked = { index: 0, source: 0, price: 0, sourceTs: 0 };
+
+  checkPrice(c: Record<string, unknown>, ts: number): DomainError | null {
+    const indexId = c["index"];
+    const index = typeof indexId === "string" ? (this.indexNo.get(indexId) ?? -1) : -1;
+    if (index < 0)
+      return typeof indexId === "string"
+        ? domainError("unknown_index", `price.index: "${indexId}" is not an index of this market`)
+        : domainError("invalid", `price.index: ${describeValue(indexId)} is not an index id`);
+    const state = this.indices[index] as IndexState;
+    const sourceId = c["source"];
+    const source = typeof sourceId === "string" ? state.source(sourceId) : -1;
+    if (source < 0)
+      return domainError(
+        typeof sourceId === "string" ? "unknown_source" : "invalid",
+        `price.source: ${describeValue(sourceId)} is not a source of index ${state.id}`,
+      );
+    const raw = parseDecimal(c["price"], 18, "price.price", "positive");
+    if (typeof raw !== "bigint") return raw;
+    const sourceTs = c["sourceTs"];
+    if (typeof sourceTs !== "number" || !Number.isSafeInteger(sourceTs) || sourceTs < 0)
+      return domainError(
+        "invalid",
+        sourceTs === undefined
+          ? "price.sourceTs: missing (the venue's own timestamp, ms)"
+          : `price.sourceTs: ${describeValue(sourceTs)} is not a timestamp (a non-negative integer number of milliseconds)`,
+      );
+    const skew = (this.indexConfigs[index] as IndexConfig).maxClockSkewMs;
+    if (sourceTs > ts + skew)
+      return domainError(
+        "invalid",
+        `price.sourceTs: ${sourceTs} is ${sourceTs - ts} ms ahead of ts ${ts} (more than the ${skew} ms clock skew allowed)`,
+      );
+    const last = state.sourceTs[source] as number;
+    if (sourceTs < last)
+      return domainError(
+        "stale_price",
+        `price.sourceTs: ${sourceTs} is older than ${state.id}/${state.sourceIds[source]}'s last observation at ${last}`,
+      );
+    this.checked.index = index;
+    this.checked.source = source;
+    this.checked.price = Number(c["price"] as string);
+    this.checked.sourceTs = sourceTs;
+    return null;
+  }
+
+  // ---- commands ----
+
+  /** Applies the price last validated by `checkPrice`. */
+  applyPrice(now: number, cause: number, sink: PriceEventSink): void {
+    const { index, source, price, sourceTs } = this.checked;
+    (this.indices[index] as IndexState).observe(source, now, price, sourceTs);
+    this.refresh(index, now, cause, sink);
+  }
+
+  /** Time passes: staleness, marks and breakers are evaluated at `now` for every index. */
+  tick(now: number, cause: number, sink: PriceEventSink): void {
+    for (let i = 0; i < this.indices.length; i++) this.refresh(i, now, cause, sink);
+  }
+
+  /** The scope a `halt`/`resume` names: a symbol, an index, or `index/source`; null when unknown. */
+  scopeKind(scope: string): "symbol" | "index" | "source" | null {
+    if (this.instrumentIndex.has(scope)) return "symbol";
+    if (this.indexNo.has(scope)) return "index";
+    const slash = scope.indexOf("/");
+    if (slash > 0) {
+      const index = this.indexNo.get(scope.slice(0, slash));
+      if (index !== undefined && (this.indices[index] as IndexState).source(scope.slice(slash + 1)) >= 0)
+        return "source";
+    }
+    return null;
+  }
+
+  isHalted(scope: string): boolean {
+    return this.manual.has(scope);
+  }
+
+  /** An operator's halt (already validated): the scope stops until resumed. */
+  halt(scope: string, note: string, now: number, cause: number, sink: PriceEventSink): void {
+    this.manual.set(scope, note);
+    this.manualEvent(scope, "tripped", note, now, cause, sink);
+    this.afterManual(scope, now, cause, sink);
+  }
+
+  resume(scope: string, note: string, now: number, cause: number, sink: PriceEventSink): void {
+    this.manual.delete(scope);
+    this.manualEvent(scope, "cleared", note, now, cause, sink);
+    this.afterManual(scope, now, cause, sink);
+  }
+
+  private afterManual(scope: string, now: number, cause: number, sink: PriceEventSink): void {
+    const slash = scope.indexOf("/");
+    if (slash < 0) return;
+    // A halted venue leaves its index at once; the index is recomputed without (or again with) it.
+    const index = this.indexNo.get(scope.slice(0, slash)) as number;
+    const state = this.indices[index] as IndexState;
+    state.halted[state.source(scope.slice(slash + 1))] = this.manual.has(scope) ? 1 : 0;
+    this.refresh(index, now, cause, sink);
+  }
+
+  private manualEvent(
+    scope: string,
+    state: "tripped" | "cleared",
+    note: string,
+    now: number,
+    cause: number,
+    sink: PriceEventSink,
+  ): void {
+    sink.push({
+      seq: sink.nextSeq(),
+      ts: now,
+      type: "breaker",
+      cause,
+      scope,
+      state,
+      reason: "manual",
+      value: "0",
+      threshold: "0",
+      action: "halted",
+      note,
+    });
+  }
+
+  // ---- reads ----
+
+  indexPrice(id: string, now: number): PricedValue | null {
+    const index = this.indexNo.get(id);
+    if (index === undefined) return null;
+    const s = this.indices[index] as IndexState;
+    return { value: s.value, ageMs: s.ageMs(now), status: s.status };
+  }
+
+  markPrice(symbol: string, now: number): PricedValue | null {
+    const m = this.markNo.get(symbol);
+    if (m === undefined) return null;
+    const s = this.indices[this.markIndex[m] as number] as IndexState;
+    return { value: (this.marks[m] as MarkState).value, ageMs: s.ageMs(now), status: s.status };
+  }
+
+  /** What an instrument may do now: the strictest of manual halts and the breakers over it and its index. */
+  tradingMode(symbol: string): TradingMode {
+    const index = this.instrumentIndex.get(symbol);
+    if (index === undefined) return "halted";
+    const indexId = (this.indices[index] as IndexState).id;
+    if (this.manual.has(symbol) || this.manual.has(indexId)) return "halted";
+    let mode: TradingMode = "normal";
+    const consider = (w: Watch | null) => {
+      if (w === null || !w.breaker.tripped) return;
+      if (w.breaker.action === "halted") mode = "halted";
+      else if (mode === "normal") mode = "reduce_only";
+    };
+    const watch = this.watches[index] as IndexWatch;
+    consider(watch.divergence);
+    consider(watch.move);
+    consider(watch.degraded);
+    const m = this.markNo.get(symbol);
+    if (m !== undefined) consider(this.markWatch[m] ?? null);
+    return mode;
+  }
+
+  /** Every tripped breaker, for the dashboard and tests. */
+  trippedBreakers(): { scope: string; reason: BreakerReason; since: number }[] {
+    const out: { scope: string; reason: BreakerReason; since: number }[] = [];
+    const add = (w: Watch | null) => {
+      if (w?.breaker.tripped)
+        out.push({ scope: w.breaker.scope, reason: w.breaker.reason, since: w.breaker.since });
+    };
+    for (const w of this.watches) {
+      add(w.divergence);
+      add(w.move);
+      add(w.degraded);
+    }
+    for (const w of this.markWatch) add(w);
+    return out;
+  }
+
+  // ---- evaluation ----
+
+  private refresh(index: number, now: number, cause: number, sink: PriceEventSink): void {
+    const state = this.indices[index] as IndexState;
+    state.compute(now);
+    // An index that has never had a price publishes nothing and trips nothing: orders on it are refused as
+    // stale_price by the pre-trade check; there is no dislocation to report.
+    if (Number.isNaN(state.value)) return;
+    const text = priceText(state.value, state.decimals);
+    if (state.republish(text)) {
+      sink.push({
+        seq: sink.nextSeq(),
+        ts: now,
+        type: "index",
+        cause,
+        index: state.id,
+        price: text,
+        status: state.status,
+        ageMs: state.ageMs(now),
+        sources: state.usedList(),
+        excluded: state.excludedList(),
+      });
+    }
+    this.watchIndex(index, now, cause, sink);
+    for (const m of this.marksOf[index] as number[]) this.refreshMark(m, state, now, cause, sink);
+  }
+
+  private watchIndex(index: number, now: number, cause: number, sink: PriceEventSink): void {
+    const state = this.indices[index] as IndexState;
+    const w = this.watches[index] as IndexWatch;
+    if (w.degraded !== null) {
+      w.degraded.measured = state.usedCount;
+      w.degraded.limit = state.minSources;
+      this.report(w.degraded, w.degraded.breaker.observe(now, state.status !== "ok"), now, cause, sink);
+    }
+    if (state.status === "unavailable") return; // nothing fresh to measure moves or divergence on
+    if (w.move !== null) {
+      w.move.extremes.push(now, state.value);
+      const move = w.move.extremes.max(now) / w.move.extremes.min(now) - 1;
+      w.move.measured = move;
+      w.move.limit = w.move.threshold;
+      this.report(w.move, w.move.breaker.observe(now, move > w.move.threshold), now, cause, sink);
+    }
+    if (w.divergence !== null) {
+      let benchmark = state.rawMedian;
+      if (w.divergence.benchmark >= 0) {
+        const other = this.indices[w.divergence.benchmark] as IndexState;
+        if (other.status === "unavailable" || Number.isNaN(other.value)) return;
+        benchmark = other.value;
+      }
+      const d = w.divergence;
+      const bad = d.monitor.observe(now, state.value, benchmark, d.breaker.tripped);
+      d.measured = d.monitor.measured;
+      d.limit = d.monitor.limit;
+      this.report(d, d.breaker.observe(now, bad), now, cause, sink);
+    }
+  }
+
+  private refreshMark(m: number, index: IndexState, now: number, cause: number, sink: PriceEventSink): void {
+    const mark = this.marks[m] as MarkState;
+    mark.compute(now, index.value);
+    const text = priceText(mark.value, index.decimals);
+    if ((text !== mark.publishedText || index.status !== mark.publishedStatus) && !Number.isNaN(mark.value)) {
+      mark.publishedText = text;
+      mark.publishedStatus = index.status;
+      sink.push({
+        seq: sink.nextSeq(),
+        ts: now,
+        type: "mark",
+        cause,
+        symbol: mark.symbol,
+        price: text,
+        index: index.id,
+        status: index.status,
+        ageMs: index.ageMs(now),
+      });
+    }
+    const w = this.markWatch[m];
+    if (w === null || w === undefined || index.status === "unavailable" || Number.isNaN(mark.value)) return;
+    const bad = w.monitor.observe(now, mark.value, index.value, w.breaker.tripped);
+    w.measured = w.monitor.measured;
+    w.limit = w.monitor.limit;
+    this.report(w, w.breaker.observe(now, bad), now, cause, sink);
+  }
+
+  private report(
+    w: Watch,
+    transition: BreakerTransition,
+    now: number,
+    cause: number,
+    sink: PriceEventSink,
+  ): void {
+    if (transition === null) return;
+    const b = w.breaker;
+    sink.push({
+      seq: sink.nextSeq(),
+      ts: now,
+      type: "breaker",
+      cause,
+      scope: b.scope,
+      state: transition,
+      reason: b.reason,
+      value: priceText(w.measured, 8),
+      threshold: priceText(w.limit, 8),
+      action: b.action,
+    });
+  }
+
+  *canonicalLines(): Generator<string> {
+    for (const s of this.indices) yield* s.canonicalLines();
+    for (const w of this.watches) {
+      if (w.divergence !== null)
+        yield `${w.divergence.breaker.canonical()} ${w.divergence.monitor.canonical()}`;
+      if (w.move !== null) yield w.move.breaker.canonical();
+      if (w.degraded !== null) yield w.degraded.breaker.canonical();
+    }
+    for (const m of this.marks) yield m.canonical();
+    for (const w of this.markWatch)
+      if (w !== null && w !== undefined) yield `${w.breaker.canonical()} ${w.monitor.canonical()}`;
+    for (const [scope, note] of [...this.manual.entries()].sort())
+      yield `halt ${scope} ${JSON.stringify(note)}`;
+  }
+}
