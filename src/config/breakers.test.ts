@@ -156,12 +156,12 @@ describe("price options: defaults for the contract example", () => {
         window: 600,
         minSamples: 60,
         hardCap: "0.05",
-        minStd: "0.0005",
+        minStd: "0.001",
       },
       move: { limit: "0.1", windowMs: 60000 },
       degraded: true,
       action: "reduce_only",
-      coolDownMs: 60000,
+      coolDownMs: 300000,
     });
     expect(index(config).breakers.move?.limit).toEqual({ raw: 1n, scale: 1 });
   });
@@ -178,10 +178,10 @@ describe("price options: defaults for the contract example", () => {
           window: 600,
           minSamples: 60,
           hardCap: "0.03",
-          minStd: "0.0005",
+          minStd: "0.001",
         },
         action: "reduce_only",
-        coolDownMs: 60000,
+        coolDownMs: 300000,
       });
     }
   });
@@ -198,7 +198,7 @@ describe("price options: defaults for the contract example", () => {
       window: 600,
     });
     expect(b.move?.windowMs).toBe(60000);
-    expect(b).toMatchObject({ degraded: true, action: "halted", coolDownMs: 60000 });
+    expect(b).toMatchObject({ degraded: true, action: "halted", coolDownMs: 300000 });
     const perp = instrument(load({ [`${PERP}.breakers`]: { divergence: { hardCap: "0.1" } } }));
     expect(divergenceText(perp.breakers.divergence)).toMatchObject({
       hardCap: "0.1",

@@ -30,7 +30,7 @@ export const DIVERGENCE_WINDOW = { min: 10, max: 100_000 } as const;
 /** The divergence benchmark that means "the median of the index's own raw fresh sources", not another index. */
 export const SOURCES_BENCHMARK = "sources";
 
-const BREAKER = { action: "reduce_only", coolDownMs: 60_000 } as const;
+const BREAKER = { action: "reduce_only", coolDownMs: 300_000 } as const;
 
 /** Context-free defaults; kind- and document-dependent ones are applied by the loader (see docs/config.md). */
 export const DEFAULTS = {
@@ -51,7 +51,7 @@ export const DEFAULTS = {
       window: 600,
       minSamples: 60,
       hardCap: "0.05",
-      minStd: "0.0005",
+      minStd: "0.001",
     },
     move: { limit: "0.1", windowMs: 60_000 },
     degraded: true,
@@ -59,7 +59,7 @@ export const DEFAULTS = {
   },
   instrumentBreakers: {
     // As an index's, without the benchmark (the instrument's index) and with a tighter hard cap.
-    divergence: { k: "6", sampleMs: 1_000, window: 600, minSamples: 60, hardCap: "0.03", minStd: "0.0005" },
+    divergence: { k: "6", sampleMs: 1_000, window: 600, minSamples: 60, hardCap: "0.03", minStd: "0.001" },
     ...BREAKER,
   },
   priceBand: "0.05",

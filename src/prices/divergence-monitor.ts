@@ -31,19 +31,16 @@ export class DivergenceMonitor {
     const s = this.settings;
     const d = price / benchmark - 1;
     const abs = Math.abs(d);
-    let bad = false;
+    // Report the statistical measure while it is in force, the hard cap otherwise or when it is crossed.
     this.measured = abs;
     this.limit = s.hardCap;
-    if (abs > s.hardCap) bad = true;
-    else if (this.stats.count >= s.minSamples) {
-      const mean = this.stats.mean();
+    let bad = abs > s.hardCap;
+    if (!bad && this.stats.count >= s.minSamples) {
       const bound = s.k * Math.max(this.stats.std(), s.minStd);
-      const off = Math.abs(d - mean);
-      if (off > bound) {
-        bad = true;
-        this.measured = off;
-        this.limit = bound;
-      }
+      const off = Math.abs(d - this.stats.mean());
+      bad = off > bound;
+      this.measured = off;
+      this.limit = bound;
     }
     if (!frozen && now - this.lastSampleTs >= s.sampleMs) {
       this.stats.push(d);
