@@ -58,6 +58,11 @@ export class IndexState {
   publishedText = "";
   publishedStatus: PriceStatus | "" = "";
   private readonly publishedRoles: Uint8Array;
+  /** Each source's price text, and its entry in the `sources` of the last event (immutable, so reusable). */
+  private readonly text: string[];
+  private readonly entries: (IndexSourceUsed | null)[];
+  private readonly weightText: string[];
+  private weightTextSum = Number.NaN;
 
   constructor(config: IndexConfig) {
     this.id = config.id;
@@ -82,6 +87,9 @@ export class IndexState {
     this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
     this.role = new Uint8Array(n).fill(STALE);
     this.publishedRoles = new Uint8Array(n).fill(255);
+    this.text = this.sourceIds.map(() => "");
+    this.entries = this.sourceIds.map(() => null);
+    this.weightText = this.sourceIds.map(() => "");
     this.used = new Float64Array(n);
     this.fresh = new Float64Array(n);
     this.scratch = new Float64Array(n);
@@ -92,10 +100,14 @@ export class IndexState {
     return this.sourceIndex.get(id) ?? -1;
   }
 
-  /** Records one observation (already validated). */
-  observe(source: number, ts: number, price: number, sourceTs: number): void {
-    if (this.price[source] !== price) this.changedTs[source] = ts;
+  /** Records one observation (already validated); `text` is the price as the venue wrote it, canonical. */
+  observe(source: number, ts: number, price: number, sourceTs: number, text: string): void {
+    if (this.price[source] !== price) {
+      this.changedTs[source] = ts;
+      this.entries[source] = null;
+    }
     this.price[source] = price;
+    this.text[source] = text;
     this.sourceTs[source] = sourceTs;
     this.arrivalTs[source] = ts;
     const latency = ts - sourceTs;
@@ -175,23 +187,46 @@ export class IndexState {
     return Number.isNaN(this.computedTs) ? 0 : now - this.computedTs;
   }
 
-  /** The sources used in the last computation, for the `index` event. */
+  /**
+   * The sources used in the last computation, for the `index` event. Entries are immutable and cached per
+   * source until its price, its part or the renormalised weights change: most events reuse all but one.
+   */
   usedList(): IndexSourceUsed[] {
-    const out: IndexSourceUsed[] = [];
+    const n = this.sourceIds.length;
     let weightSum = 0;
-    for (let i = 0; i < this.sourceIds.length; i++)
+    for (let i = 0; i < n; i++)
       if ((this.role[i] as number) <= CAPPED) weightSum += this.weights[i] as number;
-    for (let i = 0; i < this.sourceIds.length; i++) {
+    if (weightSum !== this.weightTextSum) {
+      this.weightTextSum = weightSum;
+      for (let i = 0; i < n; i++) {
+        this.weightText[i] = priceText((this.weights[i] as number) / weightSum, 6);
+        this.entries[i] = null;
+      }
+    }
+    const out: IndexSourceUsed[] = [];
+    for (let i = 0; i < n; i++) {
       const role = this.role[i] as number;
       if (role > CAPPED) continue;
-      const entry = {
-        source: this.sourceIds[i] as string,
-        price: priceText(this.used[i] as number, this.decimals),
-        weight: priceText((this.weights[i] as number) / weightSum, 6),
-      };
-      out.push(
-        role === CAPPED ? { ...entry, raw: priceText(this.price[i] as number, this.decimals) } : entry,
-      );
+      if (role === CAPPED) {
+        this.entries[i] = null; // the capped level moves with the median
+        out.push({
+          source: this.sourceIds[i] as string,
+          price: priceText(this.used[i] as number, this.decimals),
+          weight: this.weightText[i] as string,
+          raw: this.text[i] as string,
+        });
+        continue;
+      }
+      let entry = this.entries[i];
+      if (entry === null || entry === undefined) {
+        entry = {
+          source: this.sourceIds[i] as string,
+          price: this.text[i] as string,
+          weight: this.weightText[i] as string,
+        };
+        this.entries[i] = entry;
+      }
+      out.push(entry);
     }
     return out;
   }

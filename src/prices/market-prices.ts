@@ -9,6 +9,7 @@ import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor
 import { IndexState } from "./index-state.js";
 import { MarkState } from "./mark-state.js";
 import type { BreakerReason, PriceEventSink } from "./price-events.js";
+import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
 import { WindowExtremes } from "./window-extremes.js";
 
@@ -132,7 +133,7 @@ export class MarketPrices {
   // ---- validation (changes nothing) ----
 
   /** Validates a `price` command's fields; on success the parsed values are in `checked`. */
-  readonly checked = { index: 0, source: 0, price: 0, sourceTs: 0 };
+  readonly checked = { index: 0, source: 0, price: 0, sourceTs: 0, text: "" };
 
   checkPrice(c: Record<string, unknown>, ts: number): DomainError | null {
     const indexId = c["index"];
@@ -149,8 +150,15 @@ export class MarketPrices {
         typeof sourceId === "string" ? "unknown_source" : "invalid",
         `price.source: ${describeValue(sourceId)} is not a source of index ${state.id}`,
       );
-    const raw = parseDecimal(c["price"], 18, "price.price", "positive");
-    if (typeof raw !== "bigint") return raw;
+    const text = c["price"];
+    const price = typeof text === "string" ? readPrice(text) : Number.NaN;
+    if (Number.isNaN(price)) {
+      // the slow path only builds the error message
+      const raw = parseDecimal(text, 18, "price.price", "positive");
+      return typeof raw === "bigint"
+        ? domainError("invalid", `price.price: ${describeValue(text)} is not a price`)
+        : raw;
+    }
     const sourceTs = c["sourceTs"];
     if (typeof sourceTs !== "number" || !Number.isSafeInteger(sourceTs) || sourceTs < 0)
       return domainError(
@@ -173,7 +181,8 @@ export class MarketPrices {
       );
     this.checked.index = index;
     this.checked.source = source;
-    this.checked.price = Number(c["price"] as string);
+    this.checked.price = price;
+    this.checked.text = lastRead.canonical ? (text as string) : canonicalPrice(text as string);
     this.checked.sourceTs = sourceTs;
     return null;
   }
@@ -182,8 +191,8 @@ export class MarketPrices {
 
   /** Applies the price last validated by `checkPrice`. */
   applyPrice(now: number, cause: number, sink: PriceEventSink): void {
-    const { index, source, price, sourceTs } = this.checked;
-    (this.indices[index] as IndexState).observe(source, now, price, sourceTs);
+    const { index, source, price, sourceTs, text } = this.checked;
+    (this.indices[index] as IndexState).observe(source, now, price, sourceTs, text);
     this.refresh(index, now, cause, sink);
   }
 

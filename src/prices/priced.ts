@@ -11,10 +11,37 @@ export interface PricedValue {
   readonly status: PriceStatus;
 }
 
-/** Prices in events: fixed decimals, trailing zeros trimmed, never an exponent. */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000", "000000000"];
+
+/**
+ * A float price as published: rounded to `decimals` (half away from zero, on value × 10^decimals), trailing zeros
+ * trimmed, never an exponent or "-0". Integer arithmetic on the scaled value keeps this several times faster than
+ * toFixed on the hot path of every index event (measured); toFixed covers what does not fit in 2^53.
+ */
 export function priceText(value: number, decimals: number): string {
   if (!Number.isFinite(value)) return "0";
-  let text = value.toFixed(decimals);
+  const p = POW10[decimals] as number;
+  const negative = value < 0;
+  const scaled = Math.round((negative ? -value : value) * p);
+  if (scaled === 0) return "0";
+  if (decimals > 9 || scaled > Number.MAX_SAFE_INTEGER) return trimmed(value.toFixed(decimals));
+  let frac = scaled % p;
+  const int = (scaled - frac) / p;
+  let text = `${int}`;
+  if (frac !== 0) {
+    let places = decimals;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      places--;
+    }
+    const digits = `${frac}`;
+    text += `.${ZEROS[places - digits.length]}${digits}`;
+  }
+  return negative ? `-${text}` : text;
+}
+
+function trimmed(text: string): string {
   if (text.indexOf(".") >= 0) {
     let end = text.length;
     while (text.charCodeAt(end - 1) === 48) end--;
