@@ -1,58 +1,122 @@
-// `npm start`: the bundled scenario through the engine, summarised for a person.
-import { readFileSync } from "node:fs";
+// `npm start`: a real market day through the engine, summarised for a person. 2022-12-13 (US CPI at 13:30 UTC),
+// four venues of the bundled QuantConnect/Lean sample data, plus a few accounts whose BTC collateral is valued at
+// the index as the day goes.
 import { fileURLToPath } from "node:url";
+import type { MarketConfig } from "../config/types.js";
 import { Engine } from "../engine/engine.js";
-import type { AccountEvent, EngineEvent } from "../engine/events.js";
-import { formatDecimal } from "../kernel/decimal.js";
+import type { AccountEvent, BreakerEvent, EngineEvent, IndexEvent } from "../engine/events.js";
+import { leanFeedText } from "../lab/lean-feed.js";
 import { readConfigFile } from "./config-file.js";
 
-const EXAMPLE = new URL("../../examples/quickstart/", import.meta.url);
+const CONFIG = fileURLToPath(new URL("../../examples/replay/lean-2022-12-13.config.json", import.meta.url));
+const DAY = Date.UTC(2022, 11, 13);
 
-export async function runDemo(_args: readonly string[]): Promise<number> {
-  const configPath = fileURLToPath(new URL("config.json", EXAMPLE));
-  const commandsPath = fileURLToPath(new URL("commands.jsonl", EXAMPLE));
-  const config = readConfigFile(configPath);
+/** A few accounts: deposits before the open, queries at noon and at the close. */
+function accountCommands(): { ts: number; command: Record<string, unknown> }[] {
+  const at = (h: number, m: number) => DAY + (h * 60 + m) * 60_000 + 999;
+  return [
+    { ts: DAY, command: { type: "deposit", ts: DAY, account: "alice", asset: "USDC", amount: "25000" } },
+    { ts: DAY, command: { type: "deposit", ts: DAY, account: "alice", asset: "BTC", amount: "1.5" } },
+    { ts: DAY, command: { type: "deposit", ts: DAY, account: "bob", asset: "BTC", amount: "0.25" } },
+    { ts: at(13, 29), command: { type: "query.account", ts: at(13, 29), account: "alice" } },
+    { ts: at(13, 35), command: { type: "query.account", ts: at(13, 35), account: "alice" } },
+    { ts: at(23, 59), command: { type: "query.account", ts: at(23, 59), account: "alice" } },
+    { ts: at(23, 59), command: { type: "query.account", ts: at(23, 59), account: "bob" } },
+  ];
+}
+
+function replay(config: MarketConfig): { engine: Engine; events: EngineEvent[]; ms: number; lines: number } {
+  const feed = leanFeedText().trim().split("\n");
+  const extra = accountCommands();
   const engine = new Engine(config, { assertInvariants: true });
   const events: EngineEvent[] = [];
-  const lines = readFileSync(commandsPath, "utf8").split("\n");
-  lines.forEach((line, i) => {
-    if (line.trim() !== "") engine.applyInto(JSON.parse(line), i + 1, events);
-  });
-  const stateHash = engine.end(events);
+  const start = process.hrtime.bigint();
+  let line = 0;
+  for (const text of feed) {
+    const command = JSON.parse(text) as { ts: number };
+    while (extra.length > 0 && (extra[0] as { ts: number }).ts <= command.ts)
+      engine.applyInto((extra.shift() as { command: unknown }).command, ++line, events);
+    engine.applyInto(command, ++line, events);
+  }
+  for (const e of extra) engine.applyInto(e.command, ++line, events);
+  engine.end(events);
+  return { engine, events, ms: Number(process.hrtime.bigint() - start) / 1e6, lines: line };
+}
+
+const hhmm = (ts: number) => new Date(ts).toISOString().slice(11, 16);
+const pad = (text: string, n: number) => text.padEnd(n);
+
+export async function runDemo(_args: readonly string[]): Promise<number> {
+  const config = readConfigFile(CONFIG);
+  const { engine, events, ms, lines } = replay(config);
+  const index = events.filter((e): e is IndexEvent => e.type === "index");
   const out: string[] = [];
-  out.push("Plimsoll — quickstart scenario (examples/quickstart)");
+  out.push("Plimsoll — 2022-12-13, US CPI day: BTC-USD from four venues, replayed through the engine");
   out.push(
-    `  ${engine.stats.commands} commands → ${engine.stats.events} events, ${engine.stats.rejected} rejected`,
+    "  data: QuantConnect/Lean sample data (Apache-2.0), 1-minute bars: Binance spot BTCBUSD and Bybit spot BTCUSDT",
+  );
+  out.push(
+    "        trade closes, Binance COIN-M and Bybit linear perpetual quote mids (Bybit perp data ends at 12:00)",
+  );
+  out.push(
+    `  ${lines.toLocaleString("en")} commands → ${engine.stats.events.toLocaleString("en")} events in ${ms.toFixed(0)} ms, ${engine.stats.rejected} rejected`,
   );
   out.push("");
-  out.push("Rejected commands (nothing changed for any of them):");
-  for (const e of events)
-    if (e.type === "rejected")
-      out.push(`  line ${String(e.cause).padStart(3)}  ${e.code.padEnd(21)} ${e.message}`);
-  out.push("");
-  out.push("Accounts:");
-  for (const e of events) if (e.type === "account") out.push(formatAccount(e));
-  out.push("");
-  out.push("Ledger invariant (per asset, Σ balances = Σ deposits − Σ withdrawals):");
-  config.assets.forEach((asset, i) => {
-    const l = engine.ledger;
+  out.push("BTC-USD index by the hour (price, status, venues used / excluded):");
+  for (let h = 0; h < 24; h += 2) {
+    const e = index.filter((x) => x.ts < DAY + (h + 1) * 3_600_000).at(-1);
+    if (e === undefined) continue;
+    const excluded = e.excluded.map((x) => `${x.source} (${x.reason})`).join(", ");
     out.push(
-      `  ${asset.id.padEnd(6)} deposited ${formatDecimal(l.totalDeposited(i), asset.decimals)}, withdrawn ${formatDecimal(l.totalWithdrawn(i), asset.decimals)}: balanced ✓`,
+      `  ${hhmm(e.ts)}  ${pad(e.price, 14)} ${pad(e.status, 9)} ${e.sources.length} used${excluded === "" ? "" : `; excluded: ${excluded}`}`,
     );
-  });
+  }
   out.push("");
-  out.push(`State hash ${stateHash}`);
+  out.push("Around the 13:30 CPI release, minute by minute (index and what each venue contributed):");
+  for (const e of index.filter(
+    (x) => x.ts >= DAY + 13 * 3_600_000 + 28 * 60_000 && x.ts < DAY + 13 * 3_600_000 + 36 * 60_000,
+  )) {
+    if (e.sources.length === 0) continue;
+    const venues = e.sources
+      .map((s) => `${s.source} ${s.price}${s.raw === undefined ? "" : ` (capped from ${s.raw})`}`)
+      .join(", ");
+    out.push(`  ${new Date(e.ts).toISOString().slice(11, 19)}  ${pad(e.price, 14)} ${venues}`);
+  }
+  out.push("");
+  out.push("Circuit breakers:");
+  const breakers = events.filter((e): e is BreakerEvent => e.type === "breaker");
+  if (breakers.length === 0) out.push("  none tripped");
+  for (const b of breakers)
+    out.push(
+      `  ${hhmm(b.ts)}  ${pad(b.scope, 10)} ${pad(b.state, 8)} ${pad(b.reason, 11)} value ${b.value} (threshold ${b.threshold}) → ${b.action}`,
+    );
+  out.push("");
+  out.push("Venues at the close (latency = arrival − venue timestamp, EWMA; age of the last price):");
+  const state = engine.prices.indices[0];
+  if (state !== undefined) {
+    const now = engine.lastTs;
+    state.sourceIds.forEach((id, i) => {
+      const latency = state.latency[i]?.value ?? Number.NaN;
+      const age = now - (state.sourceTs[i] as number);
+      out.push(
+        `  ${pad(id, 20)} latency ${latency.toFixed(0).padStart(4)} ms, last price ${String(Math.round(age / 60_000)).padStart(4)} min old`,
+      );
+    });
+  }
+  out.push("");
+  out.push("Accounts (BTC collateral valued at the index × 0.95, only while the index is ok):");
+  for (const e of events.filter((x): x is AccountEvent => x.type === "account")) {
+    const btc = e.collateral.find((c) => c.asset === "BTC");
+    out.push(
+      `  ${hhmm(e.ts)}  ${pad(e.account, 6)} equity ${pad(e.equity, 14)} (BTC ${btc?.balance ?? "0"} at ${btc?.price ?? "-"}, ${btc?.status ?? "-"})`,
+    );
+  }
+  out.push("");
+  out.push(`Ledger balanced ✓   state hash ${engine.stateHash()}`);
+  out.push("Replay it yourself, event by event:");
   out.push(
-    "Run it yourself: ./bin/plimsoll run --config examples/quickstart/config.json --input examples/quickstart/commands.jsonl",
+    "  ./bin/plimsoll run --config examples/replay/lean-2022-12-13.config.json --input test/fixtures/lean-2022-12-13.commands.jsonl",
   );
   process.stdout.write(`${out.join("\n")}\n`);
   return 0;
-}
-
-function formatAccount(e: AccountEvent): string {
-  const balances = Object.entries(e.balances)
-    .filter(([, amount]) => amount !== "0")
-    .map(([asset, amount]) => `${amount} ${asset}`)
-    .join(", ");
-  return `  ${e.account.padEnd(10)} ${balances.padEnd(32)} equity ${e.equity} (state ${e.state})`;
 }

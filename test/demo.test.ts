@@ -1,0 +1,22 @@
+// `npm start` replays the bundled real day and prints a summary a person can read.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+
+it("plimsoll demo replays 2022-12-13 through the engine and summarises indices, breakers and accounts", () => {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "plimsoll"), "demo"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain("US CPI day");
+  expect(r.stdout).toMatch(/5,890 commands → [\d,]+ events in \d+ ms, 0 rejected/);
+  expect(r.stdout).toContain("13:31:00");
+  expect(r.stdout).toContain("capped from");
+  expect(r.stdout).toContain("Circuit breakers:");
+  expect(r.stdout).toMatch(/23:59 {2}bob {4}equity 4222\.\d+/);
+  expect(r.stdout).toContain("Ledger balanced ✓");
+});
