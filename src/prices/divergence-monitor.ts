@@ -54,6 +54,6 @@ export class DivergenceMonitor {
   }
 
   canonical(): string {
-    return `div ${this.lastSampleTs} ${this.stats.count} ${this.stats.mean()} ${this.stats.variance()}`;
+    return `div ${this.lastSampleTs} ${this.stats.canonical()}`;
   }
 }

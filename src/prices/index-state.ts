@@ -31,6 +31,7 @@ export class IndexState {
   readonly cap: boolean;
   readonly minSources: number;
   readonly decimals: number;
+  readonly maxClockSkewMs: number;
   private readonly sourceIndex = new Map<string, number>();
   private readonly weights: Float64Array;
   // per source
@@ -78,6 +79,7 @@ export class IndexState {
     this.cap = config.outlierMode === "cap";
     this.minSources = config.minSources;
     this.decimals = config.priceDecimals;
+    this.maxClockSkewMs = config.maxClockSkewMs;
     this.price = new Float64Array(n).fill(Number.NaN);
     this.sourceTs = new Float64Array(n).fill(Number.NaN);
     this.arrivalTs = new Float64Array(n).fill(Number.NaN);
@@ -245,7 +247,7 @@ export class IndexState {
     yield `index ${this.id} ${this.value} ${this.status} ${this.computedTs} ${this.rawMedian} ${this.publishedText} ${this.publishedStatus} ${this.publishedRoles.join(",")}`;
     for (let i = 0; i < this.sourceIds.length; i++) {
       const ewma = this.latency[i] as TimeEwma;
-      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count}`;
+      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.text[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count} ${(this.latencyMax[i] as WindowExtremes).canonical()}`;
     }
   }
 }

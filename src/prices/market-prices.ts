@@ -167,7 +167,7 @@ export class MarketPrices {
           ? "price.sourceTs: missing (the venue's own timestamp, ms)"
           : `price.sourceTs: ${describeValue(sourceTs)} is not a timestamp (a non-negative integer number of milliseconds)`,
       );
-    const skew = (this.indexConfigs[index] as IndexConfig).maxClockSkewMs;
+    const skew = state.maxClockSkewMs;
     if (sourceTs > ts + skew)
       return domainError(
         "invalid",
@@ -430,7 +430,7 @@ export class MarketPrices {
     for (const w of this.watches) {
       if (w.divergence !== null)
         yield `${w.divergence.breaker.canonical()} ${w.divergence.monitor.canonical()}`;
-      if (w.move !== null) yield w.move.breaker.canonical();
+      if (w.move !== null) yield `${w.move.breaker.canonical()} ${w.move.extremes.canonical()}`;
       if (w.degraded !== null) yield w.degraded.breaker.canonical();
     }
     for (const m of this.marks) yield m.canonical();

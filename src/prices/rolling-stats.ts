@@ -144,4 +144,22 @@ export class RollingStats {
     this.#peak2 = this.#s2 + this.#c2;
     this.#sinceRebuild = 0;
   }
+
+  /** Every field and the window's values in order, for the engine's state hash (the future depends on all). */
+  canonical(): string {
+    const parts = [
+      this.#count,
+      this.#head,
+      this.#sinceRebuild,
+      this.#shift,
+      this.#s1,
+      this.#c1,
+      this.#s2,
+      this.#c2,
+      this.#peak2,
+    ];
+    const start = this.#count === this.capacity ? this.#head : 0;
+    for (let k = 0; k < this.#count; k++) parts.push(this.#values[(start + k) % this.capacity] as number);
+    return parts.join(" ");
+  }
 }

@@ -122,6 +122,20 @@ export class WindowExtremes {
     }
     this.#size--;
   }
+
+  /** The live values with their times and both deques, for the engine's state hash. */
+  canonical(): string {
+    const cap = this.capacity;
+    const parts: number[] = [this.#latest, this.#size, this.#head];
+    for (let k = this.#size; k > 0; k--) {
+      const slot = wrap(this.#head - k + cap, cap);
+      parts.push(this.#ts[slot] as number, this.#xs[slot] as number);
+    }
+    for (let k = 0; k < this.#maxLen; k++) parts.push(this.#maxQ[wrap(this.#maxFront + k, cap)] as number);
+    parts.push(-1);
+    for (let k = 0; k < this.#minLen; k++) parts.push(this.#minQ[wrap(this.#minFront + k, cap)] as number);
+    return parts.join(" ");
+  }
 }
 
 /** i mod cap for 0 <= i < 2·cap. */
