@@ -382,7 +382,8 @@ export class Engine {
     const price = priceText(priced.value, 8);
     if (priced.status !== "ok") return { raw: 0n, price, status: priced.status, ageMs: priced.ageMs };
     // price × weight exactly (the price at its published 8 decimals), then × balance, floored once
-    const p = parseDecimal(price, 8, "price") as bigint;
+    const p = parseDecimal(price, 8, "price");
+    assert(typeof p === "bigint", "engine: a published price is not a plain decimal");
     const valueAtScale = mulFixed(balance * p, asset.decimals + 8, w.raw, w.scale, quoteDecimals, "floor");
     return { raw: valueAtScale, price, status: "ok", ageMs: priced.ageMs };
   }

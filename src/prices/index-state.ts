@@ -6,7 +6,7 @@ import { TimeEwma } from "./ewma.js";
 import { median } from "./median.js";
 import { capToBand, isOutlier } from "./outlier-band.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
-import { type PriceStatus, priceText } from "./priced.js";
+import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
 import { WindowExtremes } from "./window-extremes.js";
 
 /** Explicit limit: sources per index (the median's scratch space is sized by it). */
@@ -44,6 +44,8 @@ export class IndexState {
   readonly latencyMax: WindowExtremes[];
   /** How each source entered the last computation (USED, CAPPED, STALE, OUTLIER, HALTED). */
   private readonly role: Uint8Array;
+  private readonly peekRole: Uint8Array;
+  private readonly peekUsed: Float64Array;
   private readonly used: Float64Array;
   private readonly fresh: Float64Array;
   private readonly scratch: Float64Array;
@@ -88,6 +90,8 @@ export class IndexState {
     this.latency = this.sourceIds.map(() => new TimeEwma(config.latencyHalfLifeMs));
     this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
     this.role = new Uint8Array(n).fill(STALE);
+    this.peekRole = new Uint8Array(n);
+    this.peekUsed = new Float64Array(n);
     this.publishedRoles = new Uint8Array(n).fill(255);
     this.text = this.sourceIds.map(() => "");
     this.entries = this.sourceIds.map(() => null);
@@ -119,54 +123,81 @@ export class IndexState {
 
   /** Recomputes the index at `now`: freshness, median, outliers, weighted average, status. */
   compute(now: number): void {
+    this.evaluate(now, this.role, this.used);
+    this.status = this.evalStatus;
+    this.usedCount = this.evalUsed;
+    if (this.evalStatus === "unavailable") return; // the last good value is carried; its age grows
+    this.value = this.evalValue;
+    this.rawMedian = this.evalMedian;
+    this.computedTs = now;
+  }
+
+  /**
+   * The index as it stands at `now` without changing anything: a read between ticks sees sources that have gone
+   * stale since the last computation (an hour-old price must never count as ok because no tick came).
+   */
+  peek(now: number): PricedValue {
+    this.evaluate(now, this.peekRole, this.peekUsed);
+    if (this.evalStatus === "unavailable")
+      return { value: this.value, ageMs: this.ageMs(now), status: "unavailable" };
+    // The age counts from the last committed computation, as in the events (ticks and prices commit).
+    return { value: this.evalValue, ageMs: this.ageMs(now), status: this.evalStatus };
+  }
+
+  private evalValue = Number.NaN;
+  private evalStatus: PriceStatus = "unavailable";
+  private evalUsed = 0;
+  private evalMedian = Number.NaN;
+
+  /** The computation itself, into `role`/`used` and the eval fields. */
+  private evaluate(now: number, role: Uint8Array, used: Float64Array): void {
     const n = this.sourceIds.length;
     let freshCount = 0;
     for (let i = 0; i < n; i++) {
       const p = this.price[i] as number;
-      if (this.halted[i] === 1) this.role[i] = HALTED;
-      else if (Number.isNaN(p) || now - (this.sourceTs[i] as number) > this.staleAfterMs)
-        this.role[i] = STALE;
+      if (this.halted[i] === 1) role[i] = HALTED;
+      else if (Number.isNaN(p) || now - (this.sourceTs[i] as number) > this.staleAfterMs) role[i] = STALE;
       else {
-        this.role[i] = USED;
+        role[i] = USED;
         this.fresh[freshCount++] = p;
       }
     }
     if (freshCount === 0) {
-      this.status = "unavailable";
-      this.usedCount = 0;
-      return; // the last good value is carried; its age grows
+      this.evalStatus = "unavailable";
+      this.evalUsed = 0;
+      return;
     }
     const mid = median(this.fresh, freshCount, this.scratch);
-    this.rawMedian = mid;
-    // Exclude mode drops outliers, unless that would drop every source (two sources far apart): then cap.
+    // Exclude mode drops outliers, unless that would drop every source (two clusters far apart): then cap.
     let outliers = 0;
     for (let i = 0; i < n; i++)
-      if (this.role[i] === USED && isOutlier(this.price[i] as number, mid, this.band)) outliers++;
+      if (role[i] === USED && isOutlier(this.price[i] as number, mid, this.band)) outliers++;
     const capping = this.cap || outliers === freshCount;
     let weighted = 0;
     let weightSum = 0;
     let usedCount = 0;
     for (let i = 0; i < n; i++) {
-      if (this.role[i] !== USED) continue;
+      if (role[i] !== USED) continue;
       let p = this.price[i] as number;
       if (isOutlier(p, mid, this.band)) {
         if (!capping) {
-          this.role[i] = OUTLIER;
+          role[i] = OUTLIER;
           continue;
         }
         p = capToBand(p, mid, this.band);
-        this.role[i] = CAPPED;
+        role[i] = CAPPED;
       }
-      this.used[i] = p;
+      used[i] = p;
       const w = this.weights[i] as number;
       weighted += w * p;
       weightSum += w;
       usedCount++;
     }
-    this.value = weighted / weightSum;
-    this.computedTs = now;
-    this.usedCount = usedCount;
-    this.status = usedCount >= this.minSources && !(capping && !this.cap) ? "ok" : "degraded";
+    this.evalValue = weighted / weightSum;
+    this.evalMedian = mid;
+    this.evalUsed = usedCount;
+    // Every fresh source an outlier means the venues disagree beyond the band: no side can be told right.
+    this.evalStatus = usedCount >= this.minSources && outliers < freshCount ? "ok" : "degraded";
   }
 
   /**

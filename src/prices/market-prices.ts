@@ -16,6 +16,8 @@ import { WindowExtremes } from "./window-extremes.js";
 const num = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
 /** Index values kept for the move breaker's window. */
 const MOVE_SAMPLES = 8192;
+/** Explicit limit on prices: far above any asset's, and small enough that published texts never need an exponent. */
+export const MAX_PRICE = 1e15;
 /** Explicit limit on an operator's halt note. */
 export const MAX_NOTE = 256;
 
@@ -152,6 +154,11 @@ export class MarketPrices {
       );
     const text = c["price"];
     const price = typeof text === "string" ? readPrice(text) : Number.NaN;
+    if (price > MAX_PRICE)
+      return domainError(
+        "invalid",
+        `price.price: ${describeValue(text)} is more than the largest price accepted, 10^15`,
+      );
     if (Number.isNaN(price)) {
       // the slow path only builds the error message
       const raw = parseDecimal(text, 18, "price.price", "positive");
@@ -266,18 +273,21 @@ export class MarketPrices {
 
   // ---- reads ----
 
+  /** The index as it stands at `now` (sources gone stale since the last command count as stale). */
   indexPrice(id: string, now: number): PricedValue | null {
     const index = this.indexNo.get(id);
     if (index === undefined) return null;
-    const s = this.indices[index] as IndexState;
-    return { value: s.value, ageMs: s.ageMs(now), status: s.status };
+    return (this.indices[index] as IndexState).peek(now);
   }
 
+  /** The mark at `now`: the index as it stands now plus the mark's smoothed basis, with the index's status. */
   markPrice(symbol: string, now: number): PricedValue | null {
     const m = this.markNo.get(symbol);
     if (m === undefined) return null;
-    const s = this.indices[this.markIndex[m] as number] as IndexState;
-    return { value: (this.marks[m] as MarkState).value, ageMs: s.ageMs(now), status: s.status };
+    const state = this.indices[this.markIndex[m] as number] as IndexState;
+    const index = state.peek(now);
+    const basis = (this.marks[m] as MarkState).value - state.value;
+    return { value: index.value + basis, ageMs: index.ageMs, status: index.status };
   }
 
   /** What an instrument may do now: the strictest of manual halts and the breakers over it and its index. */
