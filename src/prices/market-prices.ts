@@ -58,7 +58,6 @@ function settings(config: {
 export class MarketPrices {
   readonly indices: IndexState[];
   private readonly indexNo = new Map<string, number>();
-  private readonly indexConfigs: readonly IndexConfig[];
   private readonly watches: IndexWatch[];
   readonly marks: MarkState[] = [];
   private readonly markNo = new Map<string, number>();
@@ -70,7 +69,6 @@ export class MarketPrices {
   private readonly manual = new Map<string, string>();
 
   constructor(config: MarketConfig) {
-    this.indexConfigs = config.indices;
     this.indices = config.indices.map((c, i) => {
       this.indexNo.set(c.id, i);
       return new IndexState(c);
