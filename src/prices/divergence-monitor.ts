@@ -15,6 +15,8 @@ export interface DivergenceSettings {
 export class DivergenceMonitor {
   private readonly stats: RollingStats;
   private lastSampleTs = Number.NEGATIVE_INFINITY;
+  private mean = 0;
+  private bound = 0;
   /** The last observation's measure and the bound it was held to (same units: a fraction of the benchmark). */
   measured = 0;
   limit = 0;
@@ -36,15 +38,17 @@ export class DivergenceMonitor {
     this.limit = s.hardCap;
     let bad = abs > s.hardCap;
     if (!bad && this.stats.count >= s.minSamples) {
-      const bound = s.k * Math.max(this.stats.std(), s.minStd);
-      const off = Math.abs(d - this.stats.mean());
-      bad = off > bound;
+      const off = Math.abs(d - this.mean);
+      bad = off > this.bound;
       this.measured = off;
-      this.limit = bound;
+      this.limit = this.bound;
     }
     if (!frozen && now - this.lastSampleTs >= s.sampleMs) {
       this.stats.push(d);
       this.lastSampleTs = now;
+      // The window changes only here: mean and bound are computed once per sample, not per observation.
+      this.mean = this.stats.mean();
+      this.bound = s.k * Math.max(this.stats.std(), s.minStd);
     }
     return bad;
   }

@@ -386,7 +386,8 @@ export class MarketPrices {
   private refreshMark(m: number, index: IndexState, now: number, cause: number, sink: PriceEventSink): void {
     const mark = this.marks[m] as MarkState;
     mark.compute(now, index.value);
-    const text = priceText(mark.value, index.decimals);
+    // With no basis (no book yet, or the index method) the mark is the index: reuse its published text.
+    const text = mark.value === index.value ? index.publishedText : priceText(mark.value, index.decimals);
     if ((text !== mark.publishedText || index.status !== mark.publishedStatus) && !Number.isNaN(mark.value)) {
       mark.publishedText = text;
       mark.publishedStatus = index.status;
