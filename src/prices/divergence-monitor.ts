@@ -53,10 +53,6 @@ export class DivergenceMonitor {
     return bad;
   }
 
-  get samples(): number {
-    return this.stats.count;
-  }
-
   canonical(): string {
     return `div ${this.lastSampleTs} ${this.stats.canonical()}`;
   }

@@ -309,22 +309,6 @@ export class MarketPrices {
     return mode;
   }
 
-  /** Every tripped breaker, for the dashboard and tests. */
-  trippedBreakers(): { scope: string; reason: BreakerReason; since: number }[] {
-    const out: { scope: string; reason: BreakerReason; since: number }[] = [];
-    const add = (w: Watch | null) => {
-      if (w?.breaker.tripped)
-        out.push({ scope: w.breaker.scope, reason: w.breaker.reason, since: w.breaker.since });
-    };
-    for (const w of this.watches) {
-      add(w.divergence);
-      add(w.move);
-      add(w.degraded);
-    }
-    for (const w of this.markWatch) add(w);
-    return out;
-  }
-
   // ---- evaluation ----
 
   private refresh(index: number, now: number, cause: number, sink: PriceEventSink): void {
