@@ -77,7 +77,7 @@ describe("plimsoll run", () => {
     const events = lines(r.stdout);
     expect(events.map((e) => e["seq"])).toEqual(events.map((_, i) => i + 1));
     const end = events.at(-1) as Record<string, unknown>;
-    expect(end).toMatchObject({ type: "end", commands: 16, rejected: 7, cause: 16 });
+    expect(end).toMatchObject({ type: "end", commands: 30, rejected: 8, cause: 30 });
     expect(end["stateHash"]).toMatch(/^[0-9a-f]{64}$/);
     const rejected = events.filter((e) => e["type"] === "rejected").map((e) => [e["cause"], e["code"]]);
     expect(rejected).toEqual([
@@ -88,10 +88,19 @@ describe("plimsoll run", () => {
       [10, "unknown_account"],
       [11, "ts_regression"],
       [12, "invalid"],
+      [23, "invalid"], // a fill price off the tick grid
     ]);
     expect(events.find((e) => e["type"] === "account" && e["account"] === "bob")).toMatchObject({
       balances: { USDC: "10735.067891", BTC: "0.25" },
       equity: "10735.067891",
+    });
+    // After the fills and a fall to 16,500: alice (long 2 at 17,100, most of her USDC withdrawn) is bankrupt.
+    const alice = events.filter((e) => e["type"] === "account" && e["account"] === "alice").at(-1);
+    expect(alice).toMatchObject({
+      equity: "-434.567891",
+      initial: "330",
+      maintenance: "132",
+      state: "bankrupt",
     });
   });
 

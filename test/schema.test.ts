@@ -31,7 +31,20 @@ describe("docs/schema", () => {
         );
     });
     engine.end(events);
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["balance", "rejected", "account", "end"]));
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set([
+        "balance",
+        "rejected",
+        "account",
+        "index",
+        "mark",
+        "breaker",
+        "position.mode",
+        "trade",
+        "position",
+        "end",
+      ]),
+    );
     for (const e of events)
       expect(validateEvent(e), `${JSON.stringify(e)}: ${ajv.errorsText(validateEvent.errors)}`).toBe(true);
   });

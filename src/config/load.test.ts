@@ -703,6 +703,91 @@ describe("loadConfig: liquidation and insurance fund", () => {
   });
 });
 
+describe("loadConfig: collateral and margin rules", () => {
+  it("fills in the margin section's defaults and the mark maintenance basis", () => {
+    const config = expectValid({});
+    expect(text(config.margin.unrealizedProfitWeight)).toBe("0");
+    expect(text(config.margin.degradedCollateralFactor)).toBe("0.5");
+    expect(config.margin.collateralAgeDecay.map((p) => [p.ageMs, text(p.factor)])).toEqual([
+      [10_000, "1"],
+      [60_000, "0"],
+    ]);
+    expect(perpetual(config).maintenanceBasis).toBe("mark");
+    expect(config.assets.map((a) => a.collateralTiers)).toEqual([[], []]);
+  });
+
+  it("resolves progressive collateral tiers, refusing rising weights, unordered bands and a flat weight too", () => {
+    const tiers = [
+      { upToValue: "100000", weight: "0.95" },
+      { upToValue: "1000000", weight: "0.9" },
+    ];
+    const config = expectValid({
+      "assets[1].collateralWeight": undefined,
+      "assets[1].collateralTiers": tiers,
+    });
+    expect(config.assets[1]?.collateralTiers.map((t) => [text(t.upToValue), text(t.weight)])).toEqual([
+      ["100000", "0.95"],
+      ["1000000", "0.9"],
+    ]);
+    expectIssue(
+      { "assets[1].collateralTiers": tiers },
+      "assets[1].collateralTiers",
+      /not allowed together with collateralWeight/,
+    );
+    expectIssue(
+      { "assets[1].collateralWeight": undefined, "assets[1].collateralTiers": [tiers[1], tiers[0]] },
+      "assets[1].collateralTiers[1].upToValue",
+      /must be greater than the previous band's "1000000"/,
+    );
+    expectIssue(
+      {
+        "assets[1].collateralWeight": undefined,
+        "assets[1].collateralTiers": [tiers[0], { upToValue: "1000000", weight: "0.99" }],
+      },
+      "assets[1].collateralTiers[1].weight",
+      /weights must not rise/,
+    );
+  });
+
+  it("bounds the margin rules and requires a non-increasing age decay", () => {
+    expectIssue(
+      { "margin.unrealizedProfitWeight": "1.5" },
+      "margin.unrealizedProfitWeight",
+      /must be in \[0, 1\]/,
+    );
+    expectIssue(
+      { "margin.degradedCollateralFactor": "1" },
+      "margin.degradedCollateralFactor",
+      /must be in \[0, 1\)/,
+    );
+    expectIssue(
+      {
+        "margin.collateralAgeDecay": [
+          { ageMs: 5000, factor: "0.5" },
+          { ageMs: 9000, factor: "0.8" },
+        ],
+      },
+      "margin.collateralAgeDecay[1].factor",
+      /an older price must not count for more/,
+    );
+    expectIssue(
+      {
+        "margin.collateralAgeDecay": [
+          { ageMs: 5000, factor: "1" },
+          { ageMs: 5000, factor: "0" },
+        ],
+      },
+      "margin.collateralAgeDecay[1].ageMs",
+      /must be greater than the previous point's 5000/,
+    );
+    expectIssue(
+      { "instruments[0].maintenanceBasis": "last" },
+      "instruments[0].maintenanceBasis",
+      /mark|entry/,
+    );
+  });
+});
+
 describe("loadConfig: several mistakes", () => {
   const broken = configWith({
     quoteAsset: "USDT",

@@ -34,6 +34,7 @@ import {
   type RawInstrumentBreakers,
   type RawInsuranceFund,
   type RawLiquidation,
+  type RawMargin,
   type RawMarginScaling,
   type RawMarginTier,
   type RawMark,
@@ -43,8 +44,10 @@ import {
 } from "./schema.js";
 import {
   type AssetConfig,
+  type CollateralTier,
   type ConfigIssue,
   type ConfigResult,
+  type DecayPoint,
   type DivergenceBenchmark,
   type DivergenceBreakerConfig,
   type FeeConfig,
@@ -57,6 +60,7 @@ import {
   type InsuranceFundConfig,
   type LiquidationConfig,
   MAX_ASSET_DECIMALS,
+  type MarginConfig,
   type MarginModelConfig,
   type MarginTier,
   type MarkConfig,
@@ -327,8 +331,37 @@ function resolveAsset(ctx: Context, raw: RawAsset, path: Path): AssetConfig | un
   const weightText = raw.collateralWeight ?? (isQuote ? "1" : "0");
   const collateralWeight = decimal(ctx, [...path, "collateralWeight"], weightText, UNIT);
   checkAssetIndex(ctx, raw, [...path, "index"], isQuote, collateralWeight);
-  if (collateralWeight === undefined) return undefined;
-  return { id: raw.id, decimals: raw.decimals, index: raw.index ?? null, collateralWeight };
+  const collateralTiers = resolveCollateralTiers(ctx, raw, [...path, "collateralTiers"]);
+  if (collateralWeight === undefined || collateralTiers === undefined) return undefined;
+  return { id: raw.id, decimals: raw.decimals, index: raw.index ?? null, collateralWeight, collateralTiers };
+}
+
+/** Bands go up in value and their weights never rise: more of an asset never counts for more per unit. */
+function resolveCollateralTiers(ctx: Context, raw: RawAsset, path: Path): CollateralTier[] | undefined {
+  if (raw.collateralTiers === undefined) return [];
+  if (raw.collateralWeight !== undefined)
+    ctx.issues.add(path, "not allowed together with collateralWeight: give one or the other");
+  const tiers = raw.collateralTiers.map((tier, i) => {
+    const upToValue = decimal(ctx, [...path, i, "upToValue"], tier.upToValue, POSITIVE);
+    const weight = decimal(ctx, [...path, i, "weight"], tier.weight, UNIT);
+    return upToValue && weight ? { upToValue, weight } : undefined;
+  });
+  if (!present(tiers)) return undefined;
+  for (let i = 1; i < tiers.length; i++) {
+    const previous = tiers[i - 1] as CollateralTier;
+    const tier = tiers[i] as CollateralTier;
+    if (compareFixed(tier.upToValue, previous.upToValue) <= 0)
+      ctx.issues.add(
+        [...path, i, "upToValue"],
+        `${describeValue(formatFixed(tier.upToValue))} must be greater than the previous band's ${describeValue(formatFixed(previous.upToValue))}`,
+      );
+    if (compareFixed(tier.weight, previous.weight) > 0)
+      ctx.issues.add(
+        [...path, i, "weight"],
+        `${describeValue(formatFixed(tier.weight))} is more than the previous band's ${describeValue(formatFixed(previous.weight))} (weights must not rise with value)`,
+      );
+  }
+  return [...tiers];
 }
 
 function checkAssetIndex(
@@ -500,6 +533,7 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
     contractSize,
     tickSize,
     lotSize,
+    maintenanceBasis: raw.maintenanceBasis,
     priceScale: decimalPlaces(raw.tickSize),
     qtyScale: decimalPlaces(raw.lotSize),
     ...terms,
@@ -751,6 +785,43 @@ function resolveLiquidation(ctx: Context, raw: RawLiquidation, path: Path): Liqu
   return { feeRate, bufferRatio, marginCallRatio };
 }
 
+/** Decay points go up in age and their factors never rise: an older price never counts for more. */
+function resolveMarginRules(ctx: Context, raw: RawMargin, path: Path): MarginConfig | undefined {
+  const unrealizedProfitWeight = decimal(
+    ctx,
+    [...path, "unrealizedProfitWeight"],
+    raw.unrealizedProfitWeight,
+    UNIT,
+  );
+  const degradedCollateralFactor = decimal(
+    ctx,
+    [...path, "degradedCollateralFactor"],
+    raw.degradedCollateralFactor,
+    { low: including(ZERO), high: excluding(ONE) },
+  );
+  const at: Path = [...path, "collateralAgeDecay"];
+  const points = raw.collateralAgeDecay.map((point, i) => {
+    const factor = decimal(ctx, [...at, i, "factor"], point.factor, UNIT);
+    return factor && { ageMs: point.ageMs, factor };
+  });
+  if (!unrealizedProfitWeight || !degradedCollateralFactor || !present(points)) return undefined;
+  for (let i = 1; i < points.length; i++) {
+    const previous = points[i - 1] as DecayPoint;
+    const point = points[i] as DecayPoint;
+    if (point.ageMs <= previous.ageMs)
+      ctx.issues.add(
+        [...at, i, "ageMs"],
+        `${point.ageMs} must be greater than the previous point's ${previous.ageMs}`,
+      );
+    if (compareFixed(point.factor, previous.factor) > 0)
+      ctx.issues.add(
+        [...at, i, "factor"],
+        `${describeValue(formatFixed(point.factor))} is more than the previous point's ${describeValue(formatFixed(previous.factor))} (an older price must not count for more)`,
+      );
+  }
+  return { unrealizedProfitWeight, degradedCollateralFactor, collateralAgeDecay: [...points] };
+}
+
 /** The balance is parsed at the fund asset's own decimals: the ledger cannot hold a finer amount. */
 function resolveInsuranceFund(
   ctx: Context,
@@ -842,11 +913,14 @@ function resolveConfig(issues: IssueList, json: Record<string, unknown>): Market
   );
   const rawLiquidation = parsePart(issues, shape.liquidation, json["liquidation"], ["liquidation"]);
   const liquidation = rawLiquidation && resolveLiquidation(ctx, rawLiquidation, ["liquidation"]);
+  const rawMargin = parsePart(issues, shape.margin, json["margin"], ["margin"]);
+  const margin = rawMargin && resolveMarginRules(ctx, rawMargin, ["margin"]);
   const rawFund = parsePart(issues, shape.insuranceFund, json["insuranceFund"], ["insuranceFund"]);
   const insuranceFund =
     json["insuranceFund"] !== undefined && rawFund === undefined
       ? undefined
       : resolveInsuranceFund(ctx, rawFund, ["insuranceFund"]);
-  if (!quoteAsset || !assets || !indices || !instruments || !liquidation || !insuranceFund) return undefined;
-  return { quoteAsset, assets, indices, instruments, liquidation, insuranceFund };
+  if (!quoteAsset || !assets || !indices || !instruments || !liquidation || !margin || !insuranceFund)
+    return undefined;
+  return { quoteAsset, assets, indices, instruments, liquidation, margin, insuranceFund };
 }

@@ -16,6 +16,8 @@ export const LIMITS = {
   instruments: { min: 0, max: 4096, noun: "instruments" },
   sources: { min: 1, max: 64, noun: "sources" },
   marginTiers: { min: 1, max: 64, noun: "margin tiers" },
+  collateralTiers: { min: 1, max: 16, noun: "collateral tiers" },
+  collateralAgeDecay: { min: 1, max: 16, noun: "decay points" },
 } as const;
 
 /** Largest scale of contractSize, tickSize and lotSize, hence of instrument prices and quantities. */
@@ -68,6 +70,15 @@ export const DEFAULTS = {
   funding: { intervalMs: 28_800_000, cap: "0.0075", interestRate: "0.0001" },
   liquidation: { feeRate: "0.005", bufferRatio: "0.02", marginCallRatio: "0.8" },
   insuranceFundBalance: "0",
+  maintenanceBasis: "mark",
+  margin: {
+    unrealizedProfitWeight: "0",
+    degradedCollateralFactor: "0.5",
+    collateralAgeDecay: [
+      { ageMs: 10_000, factor: "1" },
+      { ageMs: 60_000, factor: "0" },
+    ],
+  },
 } as const;
 
 // Kernel parsers word their messages as `field: problem`; zod supplies the path, so only the problem is kept.
@@ -206,6 +217,11 @@ export function listOf<T extends z.ZodType>(item: T, limit: ListLimit) {
     });
 }
 
+export const CollateralTierSchema = strict({
+  upToValue: decimal().describe("Upper bound of the band, in the quote asset, > 0, strictly increasing."),
+  weight: decimal().describe("Weight of the value within the band, in [0, 1], non-increasing across bands."),
+});
+
 export const AssetSchema = strict({
   id: id().describe("Asset identifier, e.g. USDC or BTC."),
   decimals: count(0)
@@ -223,6 +239,11 @@ export const AssetSchema = strict({
     .optional()
     .describe(
       "Fraction of the asset's value counted as collateral, in [0, 1]. Default 1 for the quote asset, 0 otherwise.",
+    ),
+  collateralTiers: listOf(CollateralTierSchema, LIMITS.collateralTiers)
+    .optional()
+    .describe(
+      "Progressive weights by value (as Binance's tiered collateral ratio): the part of the asset's value in each band counts at that band's weight; beyond the last band, the last weight. Replaces collateralWeight.",
     ),
 });
 
@@ -428,6 +449,11 @@ export const InstrumentSchema = strict({
     .optional()
     .describe("Notional brackets. Perpetuals and futures need exactly one of marginTiers and marginScaling."),
   marginScaling: MarginScalingSchema.optional().describe("Size-scaled rates, instead of marginTiers."),
+  maintenanceBasis: choice(["mark", "entry"])
+    .default(DEFAULTS.maintenanceBasis)
+    .describe(
+      "Notional that an isolated position's maintenance margin is taken on in its liquidation price: the mark (Binance) or the entry value (Bybit).",
+    ),
   mark: MarkSchema.default(DEFAULTS.mark).describe("Mark price parameters."),
   fees: FeesSchema.default(DEFAULTS.fees).describe("Trading fees."),
   funding: FundingSchema.optional().describe("Perpetuals only; each field defaults as shown."),
@@ -451,6 +477,29 @@ export const LiquidationSchema = strict({
     .describe("Margin call when equity falls below maintenance / this ratio, in (0, 1]."),
 });
 
+export const DecayPointSchema = strict({
+  ageMs: ms().describe("Age of the price (ms)."),
+  factor: decimal().describe("Share of the collateral weight that counts at this age, in [0, 1]."),
+});
+
+export const MarginSchema = strict({
+  unrealizedProfitWeight: decimal()
+    .default(DEFAULTS.margin.unrealizedProfitWeight)
+    .describe(
+      "Share of positive unrealised PnL that counts toward initial margin (orders, withdrawals), in [0, 1]. Maintenance always counts all of it; losses always count in full.",
+    ),
+  degradedCollateralFactor: decimal()
+    .default(DEFAULTS.margin.degradedCollateralFactor)
+    .describe(
+      "Most a collateral asset counts (as a share of its weight) while its index is degraded, in [0, 1).",
+    ),
+  collateralAgeDecay: listOf(DecayPointSchema, LIMITS.collateralAgeDecay)
+    .default(DEFAULTS.margin.collateralAgeDecay.map((p) => ({ ...p })))
+    .describe(
+      "Share of a collateral asset's weight by the age of its price: linear between points, flat outside, non-increasing; an unavailable price counts 0.",
+    ),
+});
+
 export const InsuranceFundSchema = strict({
   asset: id().optional().describe("Asset of the fund. Default: the quote asset."),
   initialBalance: decimal()
@@ -464,6 +513,10 @@ const configShape = {
   indices: listOf(IndexSchema, LIMITS.indices).describe("Price indices, up to 1024."),
   instruments: listOf(InstrumentSchema, LIMITS.instruments).describe("Instruments, up to 4096."),
   liquidation: LiquidationSchema.default(DEFAULTS.liquidation).describe("Liquidation parameters."),
+  margin: MarginSchema.default({
+    ...DEFAULTS.margin,
+    collateralAgeDecay: DEFAULTS.margin.collateralAgeDecay.map((p) => ({ ...p })),
+  }).describe("Collateral and unrealised PnL rules."),
   insuranceFund: InsuranceFundSchema.optional().describe(
     "Insurance fund. Default: the quote asset, balance 0.",
   ),
@@ -493,5 +546,7 @@ export type RawFees = z.output<typeof FeesSchema>;
 export type RawFunding = z.output<typeof FundingSchema>;
 export type RawInstrument = z.output<typeof InstrumentSchema>;
 export type RawLiquidation = z.output<typeof LiquidationSchema>;
+export type RawCollateralTier = z.output<typeof CollateralTierSchema>;
+export type RawMargin = z.output<typeof MarginSchema>;
 export type RawInsuranceFund = z.output<typeof InsuranceFundSchema>;
 export type RawConfig = z.output<typeof ConfigSchema>;

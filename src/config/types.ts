@@ -13,6 +13,14 @@ export interface AssetConfig {
   readonly index: string | null;
   /** Fraction of the asset's value that counts as collateral, in [0, 1]. Default 1 for the quote asset, else 0. */
   readonly collateralWeight: Fixed;
+  /** Progressive weights by value in the quote asset; empty: the flat collateralWeight. */
+  readonly collateralTiers: readonly CollateralTier[];
+}
+
+export interface CollateralTier {
+  /** Upper bound of the band, in the quote asset. */
+  readonly upToValue: Fixed;
+  readonly weight: Fixed;
 }
 
 export interface IndexSourceConfig {
@@ -152,6 +160,8 @@ export interface InstrumentConfig {
   readonly strike: Fixed | null;
   /** Perpetuals and futures; null for options (margined by the option rules). */
   readonly margin: MarginModelConfig | null;
+  /** Notional of an isolated position's maintenance margin in its liquidation price: mark (Binance) or entry (Bybit). */
+  readonly maintenanceBasis: "mark" | "entry";
   readonly mark: MarkConfig;
   readonly fees: FeeConfig;
   /** Perpetuals only. */
@@ -167,6 +177,20 @@ export interface LiquidationConfig {
   readonly marginCallRatio: Fixed;
 }
 
+export interface DecayPoint {
+  readonly ageMs: number;
+  readonly factor: Fixed;
+}
+
+export interface MarginConfig {
+  /** Share of positive unrealised PnL counted toward initial margin; maintenance counts all of it. */
+  readonly unrealizedProfitWeight: Fixed;
+  /** Cap on a collateral asset's weight share while its index is degraded. */
+  readonly degradedCollateralFactor: Fixed;
+  /** Weight share by price age: linear between points, flat outside; non-increasing. */
+  readonly collateralAgeDecay: readonly DecayPoint[];
+}
+
 export interface InsuranceFundConfig {
   readonly asset: string;
   /** Raw amount at the asset's decimals. */
@@ -179,6 +203,7 @@ export interface MarketConfig {
   readonly indices: readonly IndexConfig[];
   readonly instruments: readonly InstrumentConfig[];
   readonly liquidation: LiquidationConfig;
+  readonly margin: MarginConfig;
   readonly insuranceFund: InsuranceFundConfig;
 }
 

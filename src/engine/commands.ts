@@ -15,6 +15,8 @@ export const COMMAND_FIELDS = {
   "position.mode": ["account", "symbol", "isolated", "leverage"],
   "margin.mode": ["account", "mode"],
   "query.account": ["account"],
+  // Plimsoll's: a trade matched by an external engine (when Plimsoll runs beside a venue's own matcher).
+  fill: ["symbol", "price", "qty", "buyer", "seller", "takerSide"],
 } as const;
 
 export type CommandType = keyof typeof COMMAND_FIELDS;
@@ -29,6 +31,8 @@ export const SUPPORTED_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>
   "transfer",
   "tick",
   "query.account",
+  "fill",
+  "position.mode",
 ]);
 
 /** Everything the envelope check needs about one command type, found with a single lookup. */

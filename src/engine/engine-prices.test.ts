@@ -322,7 +322,7 @@ describe("engine: accepted price, tick, halt and resume commands change the stat
   });
 });
 
-describe("engine: query.account values collateral at the index only while its status is ok", () => {
+describe("engine: query.account values collateral at the index, discounted by the price's quality", () => {
   const btcLine = (engine: Engine, ts: number) => {
     const [e] = engine.apply({ type: "query.account", ts, account: "alice" });
     const account = e as AccountEvent;
@@ -342,6 +342,7 @@ describe("engine: query.account values collateral at the index only while its st
       status: "unavailable",
       ageMs: 0,
       weight: "0.9",
+      factor: "0",
       value: "0",
     });
   });
@@ -356,6 +357,7 @@ describe("engine: query.account values collateral at the index only while its st
       status: "ok",
       ageMs: 0,
       weight: "0.9",
+      factor: "1",
       value: "9002.25",
     });
     expect(btcLine(engine, T0 + 3000)).toMatchObject({ status: "ok", ageMs: 2000, value: "9002.25" });
@@ -366,7 +368,7 @@ describe("engine: query.account values collateral at the index only while its st
     expect(btcLine(tiny, T0)).toMatchObject({ price: "20005.12345678", status: "ok", value: "0.00018" });
   });
 
-  it("degraded: shown with its price, status and age, counted 0", () => {
+  it("degraded: shown with its price, status and age, counted at most degradedCollateralFactor (0.5)", () => {
     const engine = warm();
     engine.apply(price(T0 + 3000, "a", "20000"));
     engine.apply(price(T0 + 3000, "b", "20010"));
@@ -377,11 +379,12 @@ describe("engine: query.account values collateral at the index only while its st
       status: "degraded",
     });
     expect(btcLine(engine, T0 + 6000)).toMatchObject({
-      equity: "100",
+      equity: "4601.125", // 100 + 0.5 × 20005 × 0.9 × 0.5
       price: "20005",
       status: "degraded",
       ageMs: 999,
-      value: "0",
+      factor: "0.5",
+      value: "4501.125",
     });
   });
 

@@ -114,6 +114,7 @@ describe("engine: ledger commands", () => {
           status: "ok",
           ageMs: 0,
           weight: "1",
+          factor: "1",
           value: "250.25",
         },
         {
@@ -123,6 +124,7 @@ describe("engine: ledger commands", () => {
           status: "unavailable",
           ageMs: 0,
           weight: "0.95",
+          factor: "0",
           value: "0",
         },
       ],
@@ -131,6 +133,11 @@ describe("engine: ledger commands", () => {
       initial: "0",
       maintenance: "0",
       state: "healthy",
+      marginRatio: "0",
+      collateralValue: "250.25",
+      freeCollateral: "250.25",
+      availableToWithdraw: { USDC: "250.25", BTC: "0.5" },
+      prices: [{ symbol: "BTC-USD", price: null, ageMs: 0, status: "unavailable" }],
     });
   });
 

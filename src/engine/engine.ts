@@ -1,23 +1,23 @@
 // The sequenced state machine: one command at a time, validated in full before anything changes, then applied.
 // Pure and deterministic: time is each command's `ts`; there is no clock, randomness or I/O here.
-import type { AssetConfig, MarketConfig } from "../config/types.js";
-import { formatDecimal, mulFixed, parseDecimal } from "../kernel/decimal.js";
+import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
+import { formatDecimal, parseDecimal, parseFixed } from "../kernel/decimal.js";
 import { AssertionError, assert, type DomainError, describeValue, domainError } from "../kernel/errors.js";
 import { parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
-import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { WAD, wadAbs, wadDiv, wadMul, wadOf, wadToRaw } from "../kernel/wad.js";
+import { CLEARING, FEES, INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { type AccountFigures, AccountMargin, unitOf } from "../margin/account-margin.js";
+import { maxLeverage } from "../margin/margin-tiers.js";
+import { MAX_POSITIONS_PER_ACCOUNT, Positions } from "../margin/positions.js";
+import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js";
 import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
 import type { PriceEventSink } from "../prices/price-events.js";
-import { type PriceStatus, priceText } from "../prices/priced.js";
+import { accountEvent } from "./account-view.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
-import {
-  type AccountEvent,
-  BALANCE_REASONS,
-  type CollateralLine,
-  type EngineEvent,
-  type EventSink,
-} from "./events.js";
+import { BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
+import { parseLots, parseTickPrice } from "./instrument-args.js";
 import { stateHash } from "./state-hash.js";
 
 export interface EngineOptions {
@@ -30,6 +30,8 @@ type MoneyCommand = "deposit" | "withdraw" | "transfer";
 const DEPOSIT = BALANCE_REASONS.indexOf("deposit");
 const WITHDRAW = BALANCE_REASONS.indexOf("withdraw");
 const TRANSFER = BALANCE_REASONS.indexOf("transfer");
+const PNL = BALANCE_REASONS.indexOf("pnl");
+const FEE = BALANCE_REASONS.indexOf("fee");
 const AMOUNT_FIELD: Readonly<Record<MoneyCommand, string>> = {
   deposit: "deposit.amount",
   withdraw: "withdraw.amount",
@@ -53,6 +55,9 @@ export class Engine {
   private argAmount = 0n;
 
   readonly prices: MarketPrices;
+  readonly positions = new Positions();
+  readonly margin: AccountMargin;
+  private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
   private out: EventSink = { push: () => undefined };
   private readonly priceSink: PriceEventSink = {
@@ -65,6 +70,8 @@ export class Engine {
     this.ledger = new Ledger(config.assets);
     this.prices = new MarketPrices(config);
     this.quote = this.ledger.asset(config.quoteAsset);
+    this.margin = new AccountMargin(config, this.ledger, this.positions, this.prices);
+    this.instrumentNo = new Map(config.instruments.map((instrument, i) => [instrument.symbol, i]));
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
     const fund = config.insuranceFund;
@@ -93,7 +100,7 @@ export class Engine {
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */
   stateHash(): string {
-    return stateHash(this.now, this.ledger, this.prices);
+    return stateHash(this.now, this.ledger, this.prices, this.positions);
   }
 
   /** The end event of a batch: it checks the ledger invariant and carries the state hash. */
@@ -196,6 +203,10 @@ export class Engine {
         return this.haltOrResume(type, c, ts, cause);
       case "query.account":
         return this.queryAccount(c, ts, cause, out);
+      case "fill":
+        return this.fill(c, ts, cause, out);
+      case "position.mode":
+        return this.positionMode(c, ts, cause, out);
       default:
         return domainError(
           "unsupported",
@@ -260,6 +271,8 @@ export class Engine {
     const { argAsset: asset, argAmount: amount } = this;
     const refused = this.ledger.checkWithdraw(account, asset, amount);
     if (refused !== null) return prefix(refused, "withdraw");
+    const short = this.initialMarginShortfall(account, asset, amount, ts, "withdraw");
+    if (short !== null) return short;
     this.now = ts;
     this.ledger.withdraw(account, asset, amount);
     this.balanceEvent(ts, cause, account, asset, -amount, WITHDRAW, -1, out);
@@ -279,6 +292,8 @@ export class Engine {
     const { argAsset: asset, argAmount: amount } = this;
     const refused = this.ledger.checkTransfer(from, to, asset, amount);
     if (refused !== null) return prefix(refused, "transfer");
+    const short = this.initialMarginShortfall(from, asset, amount, ts, "transfer");
+    if (short !== null) return short;
     this.now = ts;
     this.ledger.transfer(from, to, asset, amount);
     this.balanceEvent(ts, cause, from, asset, -amount, TRANSFER, to, out);
@@ -318,74 +333,291 @@ export class Engine {
     return null;
   }
 
-  private accountView(account: number, ts: number, cause: number): AccountEvent {
+  /**
+   * Withdraw and transfer rule (CONTRACT.md): value may leave an account with open positions only while what
+   * remains covers its initial margin. Null when allowed; else `insufficient_margin` naming the shortfall.
+   */
+  private initialMarginShortfall(
+    account: number,
+    asset: number,
+    amount: bigint,
+    now: number,
+    type: "withdraw" | "transfer",
+  ): DomainError | null {
+    if (!this.positions.hasOpenPosition(account)) return null;
+    const after = this.margin.figures(account, now, asset, -amount);
+    if (after.initialEquity >= after.crossInitial) return null;
     const quote = this.config.assets[this.quote] as AssetConfig;
-    const balances: Record<string, string> = {};
-    const collateral: CollateralLine[] = [];
-    let equity = 0n;
-    this.config.assets.forEach((asset, i) => {
-      const balance = this.ledger.balance(account, i);
-      balances[asset.id] = formatDecimal(balance, asset.decimals);
-      if (balance === 0n) return;
-      const w = asset.collateralWeight;
-      const line = this.collateralLine(asset, i === this.quote, balance, ts, quote.decimals);
-      equity += line.raw;
-      collateral.push({
-        asset: asset.id,
-        balance: balances[asset.id] as string,
-        price: line.price,
-        status: line.status,
-        ageMs: line.ageMs,
-        weight: formatDecimal(w.raw, w.scale),
-        value: formatDecimal(line.raw, quote.decimals),
-      });
-    });
-    return {
-      seq: ++this.eventSeq,
-      ts,
-      type: "account",
-      cause,
-      account: this.ledger.accountId(account),
-      balances,
-      collateral,
-      positions: [],
-      equity: formatDecimal(equity, quote.decimals),
-      initial: "0",
-      maintenance: "0",
-      state: "healthy",
-    };
+    const q = (wad: bigint) => formatDecimal(wadToRaw(wad, quote.decimals, "ceil"), quote.decimals);
+    const before = this.margin.figures(account, now);
+    const assetConfig = this.config.assets[asset] as AssetConfig;
+    return domainError(
+      "insufficient_margin",
+      `${type}.amount: ${formatDecimal(amount, assetConfig.decimals)} ${assetConfig.id} would leave the account ${q(after.crossInitial - after.initialEquity)} ${quote.id} short of its initial margin of ${q(after.crossInitial)} ${quote.id} (available to withdraw: ${formatDecimal(this.margin.availableToWithdraw(account, asset, before, now), assetConfig.decimals)} ${assetConfig.id})`,
+    );
   }
 
-  /** One balance change, raw to a sink that takes it so, else as a `balance` event object. */
+  private accountView(account: number, ts: number, cause: number): EngineEvent {
+    const figures = this.margin.figures(account, ts);
+    const available = this.config.assets.map((_, asset) =>
+      this.margin.availableToWithdraw(account, asset, figures, ts),
+    );
+    return accountEvent(
+      { seq: ++this.eventSeq, ts, cause },
+      this.config,
+      this.ledger,
+      account,
+      figures,
+      available,
+    );
+  }
+
+  /** The instrument named by `field`, or an error naming it. */
+  private instrument(c: Fields, type: string): number | DomainError {
+    const symbol = c["symbol"];
+    const no = typeof symbol === "string" ? this.instrumentNo.get(symbol) : undefined;
+    if (no !== undefined) return no;
+    const id = parseId(symbol, `${type}.symbol`);
+    if (typeof id !== "string") return id;
+    return domainError("unknown_symbol", `${type}.symbol: "${id}" is not an instrument of this market`);
+  }
+
   /**
-   * One asset's collateral value in the quote asset, rounded down: balance × index price × weight. Only a price
-   * whose status is ok counts (the margin issue adds the age-decay schedule); otherwise the asset counts 0.
+   * A trade matched outside the engine: applied to both positions at once, PnL realised against sys:clearing
+   * and fees paid to sys:fees, all or nothing. It is a fact, not a request: it is not margin-checked (the
+   * venue's matcher did that); the accounts' margin is what it is after it.
    */
-  private collateralLine(
-    asset: AssetConfig,
-    isQuote: boolean,
-    balance: bigint,
-    now: number,
-    quoteDecimals: number,
-  ): { raw: bigint; price: string | null; status: PriceStatus; ageMs: number } {
-    const w = asset.collateralWeight;
-    if (isQuote)
-      return {
-        raw: mulFixed(balance, asset.decimals, w.raw, w.scale, quoteDecimals, "floor"),
-        price: "1",
-        status: "ok",
-        ageMs: 0,
-      };
-    const priced = asset.index === null ? null : this.prices.indexPrice(asset.index, now);
-    if (priced === null || Number.isNaN(priced.value))
-      return { raw: 0n, price: null, status: "unavailable", ageMs: 0 };
-    const price = priceText(priced.value, 8);
-    if (priced.status !== "ok") return { raw: 0n, price, status: priced.status, ageMs: priced.ageMs };
-    // price × weight exactly (the price at its published 8 decimals), then × balance, floored once
-    const p = parseDecimal(price, 8, "price");
-    assert(typeof p === "bigint", "engine: a published price is not a plain decimal");
-    const valueAtScale = mulFixed(balance * p, asset.decimals + 8, w.raw, w.scale, quoteDecimals, "floor");
-    return { raw: valueAtScale, price, status: "ok", ageMs: priced.ageMs };
+  private fill(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const no = this.instrument(c, "fill");
+    if (typeof no !== "number") return no;
+    const instrument = this.config.instruments[no] as InstrumentConfig;
+    if (instrument.kind === "option")
+      return domainError(
+        "unsupported",
+        `fill.symbol: "${instrument.symbol}" is an option; options positions come with the options issue`,
+      );
+    const price = parseTickPrice(c["price"], instrument, "fill.price");
+    if (typeof price !== "bigint") return price;
+    const lots = parseLots(c["qty"], instrument, "fill.qty");
+    if (typeof lots !== "number") return lots;
+    const buyer = this.existingAccount(c, "fill", "buyer");
+    if (typeof buyer !== "number") return buyer;
+    const seller = this.existingAccount(c, "fill", "seller");
+    if (typeof seller !== "number") return seller;
+    if (buyer === seller)
+      return domainError("invalid", `fill.seller: "${c["seller"]}" is the same account as fill.buyer`);
+    const takerSide = c["takerSide"];
+    if (takerSide !== undefined && takerSide !== "buy" && takerSide !== "sell")
+      return domainError("invalid", `fill.takerSide: ${describeValue(takerSide)} is not "buy" or "sell"`);
+    for (const [account, field, sign] of [
+      [buyer, "buyer", 1],
+      [seller, "seller", -1],
+    ] as const) {
+      if (!this.positions.canOpen(account, no))
+        return domainError(
+          "limit_exceeded",
+          `fill.${field}: account "${this.ledger.accountId(account)}" already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
+        );
+      const slot = this.positions.slot(account, no);
+      const after = (slot < 0 ? 0 : this.positions.lots(slot)) + sign * lots;
+      if (!Number.isSafeInteger(after) || Math.abs(after) > 2 ** 50)
+        return domainError(
+          "limit_exceeded",
+          `fill.qty: the ${field}'s position would exceed the largest size`,
+        );
+    }
+    this.now = ts;
+    const qty = formatDecimal(BigInt(lots) * instrument.lotSize.raw, instrument.qtyScale);
+    const priceText = formatDecimal(wadToRaw(price, instrument.priceScale, "down"), instrument.priceScale);
+    out.push({
+      seq: ++this.eventSeq,
+      ts,
+      type: "trade",
+      cause,
+      symbol: instrument.symbol,
+      price: priceText,
+      qty,
+      buyer: this.ledger.accountId(buyer),
+      seller: this.ledger.accountId(seller),
+      buyOrder: null,
+      sellOrder: null,
+      liquidation: false,
+    });
+    this.applyFillSide(
+      instrument,
+      no,
+      buyer,
+      lots,
+      price,
+      takerSide === "buy",
+      takerSide !== undefined,
+      ts,
+      cause,
+      out,
+    );
+    this.applyFillSide(
+      instrument,
+      no,
+      seller,
+      -lots,
+      price,
+      takerSide === "sell",
+      takerSide !== undefined,
+      ts,
+      cause,
+      out,
+    );
+    return null;
+  }
+
+  /** One side of a fill: position, realised PnL against sys:clearing, fee to sys:fees; then its events. */
+  private applyFillSide(
+    instrument: InstrumentConfig,
+    no: number,
+    account: number,
+    lots: number,
+    price: bigint,
+    taker: boolean,
+    rebates: boolean,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): void {
+    const slot = this.positions.open(account, no);
+    const unit = unitOf(instrument);
+    const effect = this.positions.applyFill(slot, lots, price, unit, instrument.inverse);
+    const asset = this.ledger.asset(instrument.settlementAsset);
+    const decimals = (this.config.assets[asset] as AssetConfig).decimals;
+    // Realised PnL is credited rounded down (a loss is charged rounded up); the residue stays in clearing.
+    const pnl = wadToRaw(effect.realized, decimals, "floor");
+    if (pnl !== 0n) {
+      this.ledger.move(CLEARING, account, asset, pnl);
+      this.balanceEvent(ts, cause, account, asset, pnl, PNL, CLEARING, out);
+    }
+    // Fee = notional × rate: charged rounded up, a maker rebate paid rounded down (and only when the taker pays).
+    const exposure = wadAbs(BigInt(lots) * unit);
+    const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
+    const rate = wadOf(taker ? instrument.fees.taker : instrument.fees.maker);
+    let fee = 0n;
+    if (rate > 0n) fee = wadToRaw(wadMul(notional, rate, "ceil"), decimals, "ceil");
+    else if (rate < 0n && rebates) fee = -wadToRaw(wadMul(notional, -rate, "floor"), decimals, "floor");
+    if (fee !== 0n) {
+      this.ledger.move(account, FEES, asset, fee);
+      this.balanceEvent(ts, cause, account, asset, -fee, FEE, FEES, out);
+    }
+    const after = this.positions.lots(slot);
+    const entryValue = this.positions.entryValue(slot);
+    const exposureAfter = BigInt(after) * unit;
+    const entry =
+      after === 0
+        ? null
+        : instrument.inverse
+          ? inverseEntryPrice(exposureAfter, entryValue)
+          : linearEntryPrice(exposureAfter, entryValue);
+    out.push({
+      seq: ++this.eventSeq,
+      ts,
+      type: "position",
+      cause,
+      account: this.ledger.accountId(account),
+      symbol: instrument.symbol,
+      qty: formatDecimal(BigInt(after) * instrument.lotSize.raw, instrument.qtyScale),
+      entryPrice:
+        entry === null
+          ? null
+          : formatDecimal(wadToRaw(entry, instrument.priceScale, "half-even"), instrument.priceScale),
+      realizedPnl: formatDecimal(pnl, decimals),
+      fee: formatDecimal(fee, decimals),
+    });
+  }
+
+  /**
+   * Isolated or cross margin for one instrument, and the leverage that sets its IM (CONTRACT.md
+   * `position.mode`). The leverage is bounded by the instrument's first bracket (1 / IMR). Switching between
+   * isolated and cross needs a flat position; a new leverage on an open position must still be covered.
+   */
+  private positionMode(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const account = this.existingAccount(c, "position.mode", "account");
+    if (typeof account !== "number") return account;
+    const no = this.instrument(c, "position.mode");
+    if (typeof no !== "number") return no;
+    const instrument = this.config.instruments[no] as InstrumentConfig;
+    if (instrument.margin === null)
+      return domainError(
+        "invalid",
+        `position.mode.symbol: "${instrument.symbol}" is an option; its margin has no leverage`,
+      );
+    const isolated = c["isolated"];
+    if (typeof isolated !== "boolean")
+      return domainError(
+        "invalid",
+        `position.mode.isolated: ${describeValue(isolated)} is not true or false`,
+      );
+    let leverage = 0n;
+    if (c["leverage"] !== undefined) {
+      const parsed = parseFixed(c["leverage"], "position.mode.leverage", "positive");
+      if (typeof parsed !== "object" || !("raw" in parsed)) return parsed as DomainError;
+      leverage = wadOf(parsed);
+      const max =
+        instrument.margin.kind === "tiers"
+          ? maxLeverage(instrument.margin.tiers[0] as (typeof instrument.margin.tiers)[number])
+          : wadDiv(WAD, wadOf(instrument.margin.initial), "floor");
+      if (leverage < WAD || leverage > max)
+        return domainError(
+          "invalid",
+          `position.mode.leverage: ${describeValue(c["leverage"])} is outside 1 to the instrument's maximum of ${formatDecimal(wadToRaw(max, 4, "floor"), 4)}`,
+        );
+    }
+    if (!this.positions.canOpen(account, no))
+      return domainError(
+        "limit_exceeded",
+        `position.mode.symbol: the account already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
+      );
+    const existing = this.positions.slot(account, no);
+    const open = existing >= 0 && this.positions.lots(existing) !== 0;
+    if (open && this.positions.isolated(existing) !== isolated)
+      return domainError(
+        "invalid",
+        `position.mode.isolated: the ${instrument.symbol} position is open; close it before switching between isolated and cross`,
+      );
+    if (open) {
+      // Check the new leverage by trying it, and put the old one back if it is not covered.
+      const old = this.positions.leverage(existing);
+      const before = this.margin.figures(account, ts);
+      this.positions.setMode(existing, isolated, leverage);
+      const after = this.margin.figures(account, ts);
+      if (after.initialEquity < after.crossInitial && after.crossInitial > before.crossInitial) {
+        this.positions.setMode(existing, isolated, old);
+        return domainError(
+          "insufficient_margin",
+          `position.mode.leverage: ${describeValue(c["leverage"])} raises initial margin beyond the account's equity (short by ${this.quoteText(after.crossInitial - after.initialEquity)} ${this.config.quoteAsset})`,
+        );
+      }
+    }
+    this.now = ts;
+    this.positions.setMode(this.positions.open(account, no), isolated, leverage);
+    out.push({
+      seq: ++this.eventSeq,
+      ts,
+      type: "position.mode",
+      cause,
+      account: this.ledger.accountId(account),
+      symbol: instrument.symbol,
+      isolated,
+      leverage: leverage === 0n ? null : formatDecimal(wadToRaw(leverage, 18, "down"), 18),
+    });
+    return null;
+  }
+
+  private quoteText(wad: bigint): string {
+    const decimals = (this.config.assets[this.quote] as AssetConfig).decimals;
+    return formatDecimal(wadToRaw(wad, decimals, "ceil"), decimals);
+  }
+
+  /** Figures of an account now (tests, the service's account view). */
+  accountFigures(account: string): AccountFigures | null {
+    const no = this.ledger.account(account);
+    return no < 0 ? null : this.margin.figures(no, this.now);
   }
 
   private balanceEvent(

@@ -42,21 +42,97 @@ export interface CollateralLine {
   readonly status: PriceStatus;
   /** Age of the price in ms (0 for the quote asset). */
   readonly ageMs: number;
+  /** The collateral weight (the flat weight, or the tiers' average at this value), rounded down. */
   readonly weight: string;
-  /** balance × price × weight, rounded down at the quote asset's decimals. */
+  /** Share of the weight the price's age and status let count (1 = full; 0 when unavailable). */
+  readonly factor: string;
+  /** balance × price × weight × factor, rounded down at the quote asset's decimals; a debt counts in full. */
   readonly value: string;
 }
+
+/** A price behind an account's figures: an index valuing collateral, or an instrument's mark. */
+export interface PriceLine {
+  readonly symbol: string;
+  readonly price: string | null;
+  readonly ageMs: number;
+  readonly status: PriceStatus;
+}
+
+export interface PositionLine {
+  readonly symbol: string;
+  /** Signed: + long, − short. */
+  readonly qty: string;
+  readonly entryPrice: string | null;
+  readonly markPrice: string | null;
+  /** In the settlement asset, rounded down. */
+  readonly unrealizedPnl: string;
+  /** Rounded toward the current mark (a long's up, a short's down); null when no move of this mark liquidates. */
+  readonly liquidationPrice: string | null;
+  readonly settlementAsset: string;
+  readonly notional: string;
+  readonly initial: string;
+  readonly maintenance: string;
+  readonly isolated: boolean;
+  readonly leverage: string | null;
+  readonly isolatedMargin: string | null;
+  readonly markStatus: PriceStatus;
+  readonly markAgeMs: number;
+}
+
+export type AccountState = "healthy" | "margin_call" | "liquidating" | "bankrupt";
 
 export interface AccountEvent extends EventHeader {
   readonly type: "account";
   readonly account: string;
   readonly balances: Readonly<Record<string, string>>;
   readonly collateral: readonly CollateralLine[];
-  readonly positions: readonly never[];
+  readonly positions: readonly PositionLine[];
+  /** Collateral value plus all unrealised PnL, in the quote asset, rounded down. */
   readonly equity: string;
   readonly initial: string;
   readonly maintenance: string;
-  readonly state: "healthy" | "margin_call" | "liquidating" | "bankrupt";
+  readonly state: AccountState;
+  /** maintenance / equity, rounded up; null when equity <= 0. */
+  readonly marginRatio: string | null;
+  readonly collateralValue: string;
+  readonly freeCollateral: string;
+  /** Per asset: the most that can be withdrawn now without falling below initial margin. */
+  readonly availableToWithdraw: Readonly<Record<string, string>>;
+  readonly prices: readonly PriceLine[];
+}
+
+/** A fill applied to both sides' positions (from the engine's book, or reported by an external matcher). */
+export interface TradeEvent extends EventHeader {
+  readonly type: "trade";
+  readonly symbol: string;
+  readonly price: string;
+  readonly qty: string;
+  readonly buyer: string;
+  readonly seller: string;
+  readonly buyOrder: string | null;
+  readonly sellOrder: string | null;
+  readonly liquidation: boolean;
+}
+
+/** One side's position after a fill. */
+export interface PositionEvent extends EventHeader {
+  readonly type: "position";
+  readonly account: string;
+  readonly symbol: string;
+  readonly qty: string;
+  readonly entryPrice: string | null;
+  /** PnL this fill realised, in the settlement asset (credited rounded down). */
+  readonly realizedPnl: string;
+  readonly fee: string;
+}
+
+/** An account's margin mode for one instrument changed (position.mode). */
+export interface PositionModeEvent extends EventHeader {
+  readonly type: "position.mode";
+  readonly account: string;
+  readonly symbol: string;
+  readonly isolated: boolean;
+  readonly leverage: string | null;
 }
 
 export interface EndEvent extends EventHeader {
@@ -67,9 +143,18 @@ export interface EndEvent extends EventHeader {
   readonly rejected: number;
 }
 
-export type EngineEvent = BalanceEvent | RejectedEvent | AccountEvent | EndEvent | PriceEvent;
+export type EngineEvent =
+  | BalanceEvent
+  | RejectedEvent
+  | AccountEvent
+  | TradeEvent
+  | PositionEvent
+  | PositionModeEvent
+  | EndEvent
+  | PriceEvent;
 
-export const BALANCE_REASONS = ["deposit", "withdraw", "transfer"] as const;
+/** pnl: realised PnL, against sys:clearing; fee: trading fees, to (or rebates from) sys:fees. */
+export const BALANCE_REASONS = ["deposit", "withdraw", "transfer", "pnl", "fee"] as const;
 export type BalanceReason = (typeof BALANCE_REASONS)[number];
 
 /**

@@ -8,9 +8,16 @@ export const SYSTEM_PREFIX = "sys:";
 /** The insurance fund and the fee income are ledger accounts like any other, under reserved ids. */
 export const INSURANCE_ACCOUNT = "sys:insurance";
 export const FEE_ACCOUNT = "sys:fees";
+/**
+ * The counterpart of every realised PnL: a position's profit is paid from it and a loss paid into it, so its
+ * balance is minus all PnL ever realised — which, as positions net to zero, is what the open positions' PnL
+ * will settle. It may be negative; rounding residue (PnL is credited rounded down) stays here.
+ */
+export const CLEARING_ACCOUNT = "sys:clearing";
 export const INSURANCE = 0;
 export const FEES = 1;
-const SYSTEM_ACCOUNTS = 2;
+export const CLEARING = 2;
+const SYSTEM_ACCOUNTS = 3;
 
 /** Explicit limit on accounts: every structure indexed by account is bounded by it. */
 export const MAX_ACCOUNTS = 1 << 22;
@@ -45,6 +52,7 @@ export class Ledger {
     this.withdrawn = assets.map(() => 0n);
     this.open(INSURANCE_ACCOUNT);
     this.open(FEE_ACCOUNT);
+    this.open(CLEARING_ACCOUNT);
   }
 
   /** Asset number, or -1. */
@@ -175,7 +183,11 @@ export class Ledger {
     balances[to] = b;
   }
 
-  /** Σ balances = Σ deposits − Σ withdrawals, per asset, exactly; and no balance below zero. */
+  /**
+   * Σ balances = Σ deposits − Σ withdrawals, per asset, exactly. The insurance fund and fee income never go below
+   * zero; the clearing account may (see CLEARING_ACCOUNT), and so may a trader's balance in a settlement asset
+   * after a realised loss: a debt carried in full by the account's equity and backed by its other collateral.
+   */
   assertBalanced(): void {
     const n = this.accountIds.length;
     for (let asset = 0; asset < this.assets.length; asset++) {
@@ -183,8 +195,7 @@ export class Ledger {
       let sum = 0n;
       for (let account = 0; account < n; account++) {
         const b = balances[account] as bigint;
-        // No bankruptcy exists yet, so no balance may be negative (the liquidation issue adds the exception).
-        if (b < 0n)
+        if (b < 0n && account < CLEARING)
           throw new AssertionError(
             `ledger: ${this.accountIds[account]} holds a negative ${this.assets[asset]?.id} balance`,
           );

@@ -1,0 +1,430 @@
+// An account's margin figures, exactly: collateral by asset, each position's PnL and requirements, the account's
+// equity, initial and maintenance margin, free collateral and liquidation prices — with every price used, its
+// age and status. All arithmetic is on wads; figures leave at the quote asset's decimals, requirements rounded
+// up and equity down (docs/margin.md).
+import type { AssetConfig, InstrumentConfig, MarginConfig, MarketConfig } from "../config/types.js";
+import { assert } from "../kernel/errors.js";
+import { WAD, wadAbs, wadDiv, wadFromRaw, wadMul, wadOf, wadOfPrice } from "../kernel/wad.js";
+import type { Ledger } from "../ledger/ledger.js";
+import type { MarketPrices } from "../prices/market-prices.js";
+import type { PriceStatus } from "../prices/priced.js";
+import { flatCollateralValue, priceQualityFactor, tieredCollateralValue } from "./collateral-weight.js";
+import {
+  crossLiquidationPriceInverse,
+  crossLiquidationPriceLinear,
+  isolatedLiquidationPrice,
+  type LiquidationModel,
+} from "./liquidation-price.js";
+import { scaledInitialMargin, scaledMaintenanceMargin, scaledRate } from "./margin-scaling.js";
+import { bracketIndex, tieredInitialMargin, tieredMaintenanceMargin } from "./margin-tiers.js";
+import type { Positions } from "./positions.js";
+import {
+  inverseEntryPrice,
+  inverseUnrealizedPnl,
+  linearEntryPrice,
+  linearUnrealizedPnl,
+} from "./unrealized-pnl.js";
+
+/** A price as a margin decision used it. */
+export interface PriceUsed {
+  /** wad, or null when there has never been one. */
+  readonly price: bigint | null;
+  readonly status: PriceStatus;
+  readonly ageMs: number;
+}
+
+export interface CollateralFigures extends PriceUsed {
+  readonly asset: number;
+  /** Raw at the asset's decimals; negative for a debt (a realised loss beyond the balance). */
+  readonly balance: bigint;
+  /** Collateral weight before the price's quality (wad): the flat weight, or the tiers' average at this value. */
+  readonly weight: bigint;
+  /** Share of the weight that counts for the price's age and status (wad, 1 = full). */
+  readonly factor: bigint;
+  /** Value counted in the quote asset (wad): weighted and decayed if positive, in full if a debt. */
+  readonly value: bigint;
+}
+
+export interface PositionFigures {
+  readonly slot: number;
+  readonly instrument: number;
+  readonly lots: number;
+  /** wad, or null when flat. */
+  readonly entryPrice: bigint | null;
+  /** The mark used (wad) and where it came from: the mark, else the index, else the entry (PnL 0). */
+  readonly mark: PriceUsed;
+  readonly isolated: boolean;
+  /** wad; 0n when the instrument's own rates apply. */
+  readonly leverage: bigint;
+  // In the settlement asset, wad:
+  readonly notional: bigint;
+  readonly unrealizedPnl: bigint;
+  readonly initial: bigint;
+  readonly maintenance: bigint;
+  readonly isolatedMargin: bigint;
+  // The same in the quote asset, wad (inverse positions converted at their mark):
+  readonly unrealizedPnlQuote: bigint;
+  readonly initialQuote: bigint;
+  readonly maintenanceQuote: bigint;
+  readonly isolatedMarginQuote: bigint;
+  /** wad at the instrument's tick, or null when no move of this mark alone liquidates the position. */
+  liquidationPrice: bigint | null;
+}
+
+export interface AccountFigures {
+  readonly collateral: readonly CollateralFigures[];
+  readonly positions: readonly PositionFigures[];
+  // In the quote asset, wad:
+  readonly collateralValue: bigint;
+  /** Collateral plus all unrealised PnL. */
+  readonly equity: bigint;
+  /** Collateral less isolated margin plus cross PnL: what the cross positions' maintenance is measured against. */
+  readonly crossEquity: bigint;
+  /** crossEquity with positive cross PnL weighted by unrealizedProfitWeight: what initial margin is measured against. */
+  readonly initialEquity: bigint;
+  /** Cross positions' IM plus isolated margin. */
+  readonly initial: bigint;
+  readonly maintenance: bigint;
+  readonly crossInitial: bigint;
+  readonly crossMaintenance: bigint;
+  /** max(0, initialEquity − crossInitial). */
+  readonly freeCollateral: bigint;
+}
+
+/** Reads what an account's figures need; one per engine. */
+export class AccountMargin {
+  private readonly config: MarketConfig;
+  private readonly ledger: Ledger;
+  private readonly positions: Positions;
+  private readonly prices: MarketPrices;
+  private readonly rules: MarginConfig;
+  private readonly priceDecimals: ReadonlyMap<string, number>;
+  private readonly profitWeight: bigint;
+  private readonly degradedFactor: bigint;
+  private readonly decay: readonly { ageMs: number; factor: bigint }[];
+  private readonly tiersOf: readonly (readonly { upToValue: bigint; weight: bigint }[])[];
+
+  constructor(config: MarketConfig, ledger: Ledger, positions: Positions, prices: MarketPrices) {
+    this.config = config;
+    this.ledger = ledger;
+    this.positions = positions;
+    this.prices = prices;
+    this.rules = config.margin;
+    this.priceDecimals = new Map(config.indices.map((i) => [i.id, i.priceDecimals]));
+    this.profitWeight = wadOf(this.rules.unrealizedProfitWeight);
+    this.degradedFactor = wadOf(this.rules.degradedCollateralFactor);
+    this.decay = this.rules.collateralAgeDecay.map((p) => ({ ageMs: p.ageMs, factor: wadOf(p.factor) }));
+    this.tiersOf = config.assets.map((a) =>
+      a.collateralTiers.map((t) => ({ upToValue: wadOf(t.upToValue), weight: wadOf(t.weight) })),
+    );
+  }
+
+  /** The account's figures at `now`, with `adjust` added to one asset's balance (a withdrawal being checked). */
+  figures(account: number, now: number, adjustAsset = -1, adjust = 0n): AccountFigures {
+    const collateral: CollateralFigures[] = [];
+    let collateralValue = 0n;
+    for (let asset = 0; asset < this.config.assets.length; asset++) {
+      let balance = this.ledger.balance(account, asset);
+      if (asset === adjustAsset) balance += adjust;
+      if (balance === 0n) continue;
+      const line = this.collateralLine(asset, balance, now);
+      collateral.push(line);
+      collateralValue += line.value;
+    }
+    const positions: PositionFigures[] = [];
+    let crossPnl = 0n;
+    let crossPnlForInitial = 0n;
+    let allPnl = 0n;
+    let crossInitial = 0n;
+    let crossMaintenance = 0n;
+    let isolatedMargin = 0n;
+    let isolatedMaintenance = 0n;
+    for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot)) {
+      if (this.positions.lots(slot) === 0) continue;
+      const p = this.position(slot, now);
+      positions.push(p);
+      allPnl += p.unrealizedPnlQuote;
+      if (p.isolated) {
+        isolatedMargin += p.isolatedMarginQuote;
+        isolatedMaintenance += p.maintenanceQuote;
+      } else {
+        crossPnl += p.unrealizedPnlQuote;
+        crossPnlForInitial +=
+          p.unrealizedPnlQuote > 0n
+            ? wadMul(p.unrealizedPnlQuote, this.profitWeight, "floor")
+            : p.unrealizedPnlQuote;
+        crossInitial += p.initialQuote;
+        crossMaintenance += p.maintenanceQuote;
+      }
+    }
+    const crossEquity = collateralValue - isolatedMargin + crossPnl;
+    const initialEquity = collateralValue - isolatedMargin + crossPnlForInitial;
+    const free = initialEquity - crossInitial;
+    const figures: AccountFigures = {
+      collateral,
+      positions,
+      collateralValue,
+      equity: collateralValue + allPnl,
+      crossEquity,
+      initialEquity,
+      initial: crossInitial + isolatedMargin,
+      maintenance: crossMaintenance + isolatedMaintenance,
+      crossInitial,
+      crossMaintenance,
+      freeCollateral: free > 0n ? free : 0n,
+    };
+    for (const p of positions) p.liquidationPrice = this.liquidationPrice(p, figures);
+    return figures;
+  }
+
+  /**
+   * The most of `asset` that can leave the account now while initial margin stays covered (raw at the asset's
+   * decimals): all of it without open positions, else the largest amount whose lost collateral value fits in
+   * the free collateral (bisection on the asset's own value, which is monotone in the balance).
+   */
+  availableToWithdraw(account: number, asset: number, f: AccountFigures, now: number): bigint {
+    const balance = this.ledger.balance(account, asset);
+    if (balance <= 0n) return 0n;
+    if (!this.positions.hasOpenPosition(account)) return balance;
+    const free = f.initialEquity - f.crossInitial;
+    if (free <= 0n) return 0n;
+    const full = this.collateralLine(asset, balance, now).value;
+    const lost = (amount: bigint) =>
+      full - (amount === balance ? 0n : this.collateralLine(asset, balance - amount, now).value);
+    if (lost(balance) <= free) return balance;
+    let low = 0n;
+    let high = balance;
+    while (low < high) {
+      const mid = (low + high + 1n) / 2n;
+      if (lost(mid) <= free) low = mid;
+      else high = mid - 1n;
+    }
+    return low;
+  }
+
+  /** One asset's contribution in the quote asset (wad). */
+  private collateralLine(asset: number, balance: bigint, now: number): CollateralFigures {
+    const config = this.config.assets[asset] as AssetConfig;
+    const amount = wadFromRaw(balance, config.decimals);
+    if (config.id === this.config.quoteAsset) {
+      if (balance < 0n)
+        return {
+          asset,
+          balance,
+          price: WAD,
+          status: "ok",
+          ageMs: 0,
+          weight: WAD,
+          factor: WAD,
+          value: amount,
+        };
+      const value = this.weighted(asset, amount);
+      const weight = this.weightOf(asset, amount, value);
+      return { asset, balance, price: WAD, status: "ok", ageMs: 0, weight, factor: WAD, value };
+    }
+    const priced = config.index === null ? null : this.prices.indexPrice(config.index, now);
+    if (priced === null || Number.isNaN(priced.value))
+      return {
+        asset,
+        balance,
+        price: null,
+        status: "unavailable",
+        ageMs: 0,
+        weight: this.weightOf(asset, 0n, 0n),
+        factor: 0n,
+        value: 0n,
+      };
+    const price = wadOfPrice(priced.value, this.priceDecimals.get(config.index as string) ?? 8);
+    const gross = wadMul(amount, price, "floor");
+    const { status, ageMs } = priced;
+    // A debt counts in full whatever its price's quality: discounting it would favour the account.
+    if (balance < 0n) return { asset, balance, price, status, ageMs, weight: WAD, factor: WAD, value: gross };
+    const factor = priceQualityFactor(status, ageMs, this.degradedFactor, this.decay);
+    const weighted = this.weighted(asset, gross);
+    const value = wadMul(weighted, factor, "floor");
+    return {
+      asset,
+      balance,
+      price,
+      status,
+      ageMs,
+      weight: this.weightOf(asset, gross, weighted),
+      factor,
+      value,
+    };
+  }
+
+  private weightOf(asset: number, gross: bigint, weighted: bigint): bigint {
+    if ((this.tiersOf[asset] as readonly unknown[]).length === 0)
+      return wadOf((this.config.assets[asset] as AssetConfig).collateralWeight);
+    if (gross === 0n) return (this.tiersOf[asset] as readonly { weight: bigint }[])[0]?.weight ?? 0n;
+    return wadDiv(weighted, gross, "floor");
+  }
+
+  private weighted(asset: number, value: bigint): bigint {
+    const tiers = this.tiersOf[asset] as readonly { upToValue: bigint; weight: bigint }[];
+    if (tiers.length > 0) return tieredCollateralValue(value, tiers);
+    return flatCollateralValue(value, wadOf((this.config.assets[asset] as AssetConfig).collateralWeight));
+  }
+
+  /** The mark a position is valued at: the mark, else its index, else the entry price (PnL 0). */
+  private markOf(instrument: InstrumentConfig, entryPrice: bigint, now: number): PriceUsed {
+    const decimals = this.priceDecimals.get(instrument.index) ?? 8;
+    const mark = this.prices.markPrice(instrument.symbol, now);
+    if (mark !== null && !Number.isNaN(mark.value) && mark.value > 0)
+      return { price: wadOfPrice(mark.value, decimals), status: mark.status, ageMs: mark.ageMs };
+    return { price: entryPrice, status: "unavailable", ageMs: 0 };
+  }
+
+  private position(slot: number, now: number): PositionFigures {
+    const instrumentNo = this.positions.instrument(slot);
+    const instrument = this.config.instruments[instrumentNo] as InstrumentConfig;
+    const lots = this.positions.lots(slot);
+    const entryValue = this.positions.entryValue(slot);
+    const exposure = BigInt(lots) * unitOf(instrument);
+    const inverse = instrument.inverse;
+    const entryPrice = inverse
+      ? inverseEntryPrice(exposure, entryValue)
+      : linearEntryPrice(exposure, entryValue);
+    const mark = this.markOf(instrument, entryPrice, now);
+    const m = mark.price as bigint;
+    const upnl = inverse
+      ? inverseUnrealizedPnl(exposure, entryValue, m)
+      : linearUnrealizedPnl(exposure, entryValue, m);
+    const notional = inverse ? wadDiv(wadAbs(exposure), m, "ceil") : wadMul(wadAbs(exposure), m, "ceil");
+    const baseSize = inverse ? notional : wadAbs(exposure);
+    const leverage = this.positions.leverage(slot);
+    const { initial, maintenance } = requirements(instrument, notional, baseSize, leverage);
+    const isolated = this.positions.isolated(slot);
+    const isolatedMargin = isolated
+      ? isolatedMarginOf(instrument, wadAbs(entryValue), baseSize, leverage)
+      : 0n;
+    // An inverse position's amounts are in its base asset; its mark converts them to the quote asset.
+    const toQuote = (x: bigint, mode: "floor" | "ceil") => (inverse ? wadMul(x, m, mode) : x);
+    return {
+      slot,
+      instrument: instrumentNo,
+      lots,
+      entryPrice,
+      mark,
+      isolated,
+      leverage,
+      notional,
+      unrealizedPnl: upnl,
+      initial: isolated ? isolatedMargin : initial,
+      maintenance,
+      isolatedMargin,
+      unrealizedPnlQuote: toQuote(upnl, "floor"),
+      initialQuote: toQuote(isolated ? isolatedMargin : initial, "ceil"),
+      maintenanceQuote: toQuote(maintenance, "ceil"),
+      isolatedMarginQuote: toQuote(isolatedMargin, "ceil"),
+      liquidationPrice: null,
+    };
+  }
+
+  private liquidationPrice(p: PositionFigures, account: AccountFigures): bigint | null {
+    const instrument = this.config.instruments[p.instrument] as InstrumentConfig;
+    const exposure = BigInt(p.lots) * unitOf(instrument);
+    const entryValue = this.positions.entryValue(p.slot);
+    const model = liquidationModel(instrument);
+    if (p.isolated) {
+      const basisNotional = instrument.maintenanceBasis === "entry" ? wadAbs(entryValue) : p.notional;
+      const { rate, amount } = maintenanceTerms(
+        instrument,
+        basisNotional,
+        instrument.inverse ? p.notional : wadAbs(exposure),
+      );
+      return isolatedLiquidationPrice({
+        isolatedMargin: p.isolatedMargin,
+        exposure,
+        entryValue,
+        rate,
+        amount,
+        basis: instrument.maintenanceBasis,
+        inverse: instrument.inverse,
+      });
+    }
+    const otherEquity = account.crossEquity - p.unrealizedPnlQuote;
+    const otherMaintenance = account.crossMaintenance - p.maintenanceQuote;
+    if (!instrument.inverse)
+      return crossLiquidationPriceLinear({ otherEquity, otherMaintenance, exposure, entryValue, model });
+    const m = p.mark.price as bigint;
+    return crossLiquidationPriceInverse({
+      otherEquityBase: wadDiv(otherEquity, m, "floor"),
+      otherMaintenanceBase: wadDiv(otherMaintenance, m, "ceil"),
+      exposure,
+      entryValue,
+      model,
+    });
+  }
+}
+
+/** lotSize × contractSize as a wad: the exposure of one lot (base units if linear, quote units if inverse). */
+export function unitOf(instrument: InstrumentConfig): bigint {
+  return wadMul(wadOf(instrument.lotSize), wadOf(instrument.contractSize), "down");
+}
+
+function liquidationModel(instrument: InstrumentConfig): LiquidationModel {
+  const margin = instrument.margin;
+  assert(margin !== null, "margin: an option position reached the futures margin model");
+  if (margin.kind === "tiers") return { kind: "tiers", tiers: margin.tiers };
+  return {
+    kind: "scaling",
+    initial: wadOf(margin.initial),
+    maintenance: wadOf(margin.maintenance),
+    perUnit: wadOf(margin.perUnit),
+  };
+}
+
+/** IM and MM of a position in its settlement asset (wad, rounded up). */
+function requirements(
+  instrument: InstrumentConfig,
+  notional: bigint,
+  baseSize: bigint,
+  leverage: bigint,
+): { initial: bigint; maintenance: bigint } {
+  const margin = instrument.margin;
+  assert(margin !== null, "margin: an option position reached the futures margin model");
+  if (margin.kind === "tiers")
+    return {
+      initial: tieredInitialMargin(margin.tiers, notional, leverage > 0n ? leverage : null),
+      maintenance: tieredMaintenanceMargin(margin.tiers, notional),
+    };
+  const model = {
+    initial: wadOf(margin.initial),
+    maintenance: wadOf(margin.maintenance),
+    perUnit: wadOf(margin.perUnit),
+  };
+  let initial = scaledInitialMargin(model, notional, baseSize);
+  if (leverage > 0n) {
+    const byLeverage = wadDiv(notional, leverage, "ceil");
+    if (byLeverage > initial) initial = byLeverage;
+  }
+  return { initial, maintenance: scaledMaintenanceMargin(model, notional, baseSize) };
+}
+
+/** Isolated margin: the initial margin of the entry value (Binance/Bybit isolated): entry value / leverage. */
+function isolatedMarginOf(
+  instrument: InstrumentConfig,
+  entryNotional: bigint,
+  baseSize: bigint,
+  leverage: bigint,
+): bigint {
+  return requirements(instrument, entryNotional, baseSize, leverage).initial;
+}
+
+/** The maintenance rate and amount that apply at a notional. */
+function maintenanceTerms(
+  instrument: InstrumentConfig,
+  notional: bigint,
+  baseSize: bigint,
+): { rate: bigint; amount: bigint } {
+  const margin = instrument.margin;
+  assert(margin !== null, "margin: an option position reached the futures margin model");
+  if (margin.kind === "tiers") {
+    const tier = margin.tiers[bracketIndex(margin.tiers, notional)];
+    assert(tier !== undefined, "margin: no bracket");
+    return { rate: wadOf(tier.maintenance), amount: wadOf(tier.maintenanceAmount) };
+  }
+  return { rate: scaledRate(wadOf(margin.maintenance), wadOf(margin.perUnit), baseSize), amount: 0n };
+}

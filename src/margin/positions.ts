@@ -1,0 +1,223 @@
+// Positions per account and instrument: signed size in lots and the exact entry value, plus the account's
+// margin mode for the instrument. Entry value, not entry price, is what is kept: an average of fills is a ratio
+// that no finite decimal holds, while the sum of fills is exact (linear) or exact to 18 decimals (inverse).
+//   linear:  exposure = lots × lotSize × contractSize (base units);  entryValue = Σ exposure_i × price_i  (quote)
+//   inverse: exposure = lots × lotSize × contractSize (quote units); entryValue = Σ exposure_i / price_i  (base)
+import { AssertionError, assert } from "../kernel/errors.js";
+import { wadDiv, wadMul } from "../kernel/wad.js";
+
+/** Explicit limits: slots per account (positions and mode settings) and instruments an account key can name. */
+export const MAX_POSITIONS_PER_ACCOUNT = 64;
+export const MAX_INSTRUMENTS = 4096;
+/** Largest |lots| of one position: lot counts stay exact in a float64 and products stay far from overflow. */
+export const MAX_LOTS = 2 ** 50;
+
+/** What one fill did to one side's position, for events and settlement. */
+export interface FillEffect {
+  /** Realised PnL in the settlement asset, wad, exact (rounded at the asset's decimals by the caller). */
+  readonly realized: bigint;
+  readonly lotsBefore: number;
+  readonly lotsAfter: number;
+}
+
+export class Positions {
+  private capacity = 0;
+  private count = 0;
+  private accountOf = new Int32Array(0);
+  private instrumentOf = new Int32Array(0);
+  /** Signed lots: + long, − short. Integers, exact in float64 below MAX_LOTS. */
+  private lotsOf = new Float64Array(0);
+  private isolatedOf = new Uint8Array(0);
+  /** Float copies of entry value and leverage for the risk screen (within one rounding of the exact values). */
+  private entryFloatOf = new Float64Array(0);
+  private leverageFloatOf = new Float64Array(0);
+  /** Next slot of the same account, or -1. */
+  private nextOf = new Int32Array(0);
+  private readonly entryValueOf: bigint[] = [];
+  /** Leverage chosen with position.mode (wad), or 0n for the instrument's own IMR. */
+  private readonly leverageOf: bigint[] = [];
+  private readonly slotByKey = new Map<number, number>();
+  private headOf = new Int32Array(0);
+  private slotsOf = new Uint8Array(0);
+
+  /** The slot of (account, instrument), or -1. */
+  slot(account: number, instrument: number): number {
+    return this.slotByKey.get(account * MAX_INSTRUMENTS + instrument) ?? -1;
+  }
+
+  /** Whether (account, instrument) has a slot or one can be opened for it. */
+  canOpen(account: number, instrument: number): boolean {
+    return this.slot(account, instrument) >= 0 || this.slotCount(account) < MAX_POSITIONS_PER_ACCOUNT;
+  }
+
+  /** The slot of (account, instrument), opened flat when there is none. The caller checked `canOpen`. */
+  open(account: number, instrument: number): number {
+    const existing = this.slot(account, instrument);
+    if (existing >= 0) return existing;
+    assert(instrument >= 0 && instrument < MAX_INSTRUMENTS, "positions: instrument out of range");
+    assert(this.slotCount(account) < MAX_POSITIONS_PER_ACCOUNT, "positions: slot limit passed unchecked");
+    if (this.count === this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    if (account >= this.headOf.length) this.growAccounts(account + 1);
+    const slot = this.count++;
+    this.accountOf[slot] = account;
+    this.instrumentOf[slot] = instrument;
+    this.lotsOf[slot] = 0;
+    this.isolatedOf[slot] = 0;
+    this.entryValueOf[slot] = 0n;
+    this.leverageOf[slot] = 0n;
+    this.entryFloatOf[slot] = 0;
+    this.leverageFloatOf[slot] = 0;
+    // Slots of an account are listed in the order they were opened, which the account view follows.
+    this.nextOf[slot] = -1;
+    let tail = this.headOf[account] as number;
+    if (tail < 0) this.headOf[account] = slot;
+    else {
+      while ((this.nextOf[tail] as number) >= 0) tail = this.nextOf[tail] as number;
+      this.nextOf[tail] = slot;
+    }
+    this.slotsOf[account] = (this.slotsOf[account] as number) + 1;
+    this.slotByKey.set(account * MAX_INSTRUMENTS + instrument, slot);
+    return slot;
+  }
+
+  slotCount(account: number): number {
+    return account < this.slotsOf.length ? (this.slotsOf[account] as number) : 0;
+  }
+
+  /** First slot of an account, or -1; then `next(slot)`. */
+  first(account: number): number {
+    return account < this.headOf.length ? (this.headOf[account] as number) : -1;
+  }
+
+  next(slot: number): number {
+    return this.nextOf[slot] as number;
+  }
+
+  account(slot: number): number {
+    return this.accountOf[slot] as number;
+  }
+
+  instrument(slot: number): number {
+    return this.instrumentOf[slot] as number;
+  }
+
+  lots(slot: number): number {
+    return this.lotsOf[slot] as number;
+  }
+
+  entryValue(slot: number): bigint {
+    return this.entryValueOf[slot] as bigint;
+  }
+
+  entryValueFloat(slot: number): number {
+    return this.entryFloatOf[slot] as number;
+  }
+
+  leverageFloat(slot: number): number {
+    return this.leverageFloatOf[slot] as number;
+  }
+
+  isolated(slot: number): boolean {
+    return this.isolatedOf[slot] === 1;
+  }
+
+  leverage(slot: number): bigint {
+    return this.leverageOf[slot] as bigint;
+  }
+
+  /** An account has an open position in some instrument. */
+  hasOpenPosition(account: number): boolean {
+    for (let s = this.first(account); s >= 0; s = this.next(s)) if (this.lotsOf[s] !== 0) return true;
+    return false;
+  }
+
+  setMode(slot: number, isolated: boolean, leverage: bigint): void {
+    assert(leverage >= 0n, "positions: negative leverage");
+    this.isolatedOf[slot] = isolated ? 1 : 0;
+    this.leverageOf[slot] = leverage;
+    this.leverageFloatOf[slot] = Number(leverage) / 1e18;
+  }
+
+  /**
+   * Applies a fill of `lots` (signed: + bought) at `price` (wad) to a slot. `unit` is lotSize × contractSize
+   * (wad). Returns the realised PnL of the part that reduced the position; the part beyond a flip opens at the
+   * fill price. Entry value is released pro rata to the lots closed; what is released plus what remains is the
+   * entry value before, exactly, so over a position's life nothing is created by the rounding of the split.
+   */
+  applyFill(slot: number, lots: number, price: bigint, unit: bigint, inverse: boolean): FillEffect {
+    assert(Number.isSafeInteger(lots) && lots !== 0 && price > 0n && unit > 0n, "positions: bad fill");
+    const before = this.lotsOf[slot] as number;
+    const after = before + lots;
+    if (Math.abs(after) > MAX_LOTS) throw new AssertionError("positions: size limit passed unchecked");
+    let entry = this.entryValueOf[slot] as bigint;
+    let realized = 0n;
+    if (before === 0 || Math.sign(before) === Math.sign(lots)) {
+      entry += fillValue(BigInt(lots) * unit, price, inverse);
+    } else {
+      const closing = Math.min(Math.abs(lots), Math.abs(before)); // lots of the position closed
+      const released =
+        closing === Math.abs(before) ? entry : (entry * BigInt(closing)) / BigInt(Math.abs(before));
+      const closedExposure = BigInt(Math.sign(before) * closing) * unit; // signed like the position
+      // linear: exit value − entry value; inverse: entry value − exit value (both in the settlement asset)
+      realized = inverse
+        ? released - wadDiv(closedExposure, price, "ceil")
+        : wadMul(closedExposure, price, "floor") - released;
+      entry -= released;
+      const opening = Math.abs(lots) - closing;
+      if (opening > 0) {
+        assert(entry === 0n, "positions: a flip leaves entry value behind");
+        entry = fillValue(BigInt(Math.sign(lots) * opening) * unit, price, inverse);
+      }
+    }
+    this.lotsOf[slot] = after;
+    this.entryValueOf[slot] = after === 0 ? 0n : entry;
+    this.entryFloatOf[slot] = after === 0 ? 0 : Number(entry) / 1e18;
+    assert(after !== 0 || entry === 0n, "positions: a closed position keeps entry value");
+    return { realized, lotsBefore: before, lotsAfter: after };
+  }
+
+  /** Canonical text for the state hash: non-default slots in account, then instrument, order. */
+  *canonicalLines(accountId: (account: number) => string): Generator<string> {
+    const slots: number[] = [];
+    for (let s = 0; s < this.count; s++)
+      if (this.lotsOf[s] !== 0 || this.isolatedOf[s] !== 0 || this.leverageOf[s] !== 0n) slots.push(s);
+    const key = (s: number) => `${accountId(this.accountOf[s] as number)}\u0000${this.instrumentOf[s]}`;
+    slots.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    for (const s of slots)
+      yield `position ${accountId(this.accountOf[s] as number)} ${this.instrumentOf[s]} ${this.lotsOf[s]} ${this.entryValueOf[s]} ${this.isolatedOf[s]} ${this.leverageOf[s]}`;
+  }
+
+  private grow(capacity: number): void {
+    const grown = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.accountOf = grown(this.accountOf, (n) => new Int32Array(n));
+    this.instrumentOf = grown(this.instrumentOf, (n) => new Int32Array(n));
+    this.lotsOf = grown(this.lotsOf, (n) => new Float64Array(n));
+    this.isolatedOf = grown(this.isolatedOf, (n) => new Uint8Array(n));
+    this.entryFloatOf = grown(this.entryFloatOf, (n) => new Float64Array(n));
+    this.leverageFloatOf = grown(this.leverageFloatOf, (n) => new Float64Array(n));
+    this.nextOf = grown(this.nextOf, (n) => new Int32Array(n));
+    this.capacity = capacity;
+  }
+
+  private growAccounts(needed: number): void {
+    const size = Math.max(needed, this.headOf.length * 2, 1024);
+    const head = new Int32Array(size).fill(-1);
+    head.set(this.headOf);
+    const slots = new Uint8Array(size);
+    slots.set(this.slotsOf);
+    this.headOf = head;
+    this.slotsOf = slots;
+  }
+}
+
+/**
+ * The entry value a fill adds, rounded against the holder: a linear position's cost up (ceil), an inverse
+ * position's base value down (floor) — both make the position's PnL the smaller.
+ */
+function fillValue(exposure: bigint, price: bigint, inverse: boolean): bigint {
+  return inverse ? wadDiv(exposure, price, "floor") : wadMul(exposure, price, "ceil");
+}
