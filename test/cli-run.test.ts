@@ -77,7 +77,7 @@ describe("plimsoll run", () => {
     const events = lines(r.stdout);
     expect(events.map((e) => e["seq"])).toEqual(events.map((_, i) => i + 1));
     const end = events.at(-1) as Record<string, unknown>;
-    expect(end).toMatchObject({ type: "end", commands: 30, rejected: 8, cause: 30 });
+    expect(end).toMatchObject({ type: "end", commands: 36, rejected: 9, cause: 36 });
     expect(end["stateHash"]).toMatch(/^[0-9a-f]{64}$/);
     const rejected = events.filter((e) => e["type"] === "rejected").map((e) => [e["cause"], e["code"]]);
     expect(rejected).toEqual([

@@ -185,21 +185,6 @@ function breakerBrief(e: BreakerEvent) {
   };
 }
 
-/** The degraded breaker of the warm-up (README): tripped by the first price, cleared at T+3s (T+5s if slower). */
-function warmUp(
-  scope: string,
-  minSources: string,
-  sources: string,
-  clearedAt = 3000,
-  action = "reduce_only",
-) {
-  const common = { scope, reason: "degraded", threshold: minSources, action };
-  return [
-    { t: 0, state: "tripped", value: "1", ...common },
-    { t: clearedAt, state: "cleared", value: sources, ...common },
-  ];
-}
-
 const scenarios = new Map<Name, Scenario>();
 function scenario(name: Name): Scenario {
   const s = scenarios.get(name);
@@ -284,7 +269,6 @@ describe("stale-venue: one venue stops, then a second", () => {
   it("below minSources the degraded breaker trips, and clears 3 s after the venues return", () => {
     const s = scenario("stale-venue");
     expect(s.breakers().map(breakerBrief)).toEqual([
-      ...warmUp("BTC-USD", "3", "4"),
       {
         t: 17_001,
         scope: "BTC-USD",
@@ -304,7 +288,7 @@ describe("stale-venue: one venue stops, then a second", () => {
         action: "reduce_only",
       },
     ]);
-    expect(s.breakers()[2]?.cause).toBe(s.line({ type: "tick", ts: T + 17_001 }));
+    expect(s.breakers()[0]?.cause).toBe(s.line({ type: "tick", ts: T + 17_001 }));
     expect(s.rejected()).toEqual([]);
   });
 });
@@ -320,7 +304,8 @@ describe("silent-venue: a venue that never reports", () => {
       { t: 2000, price: "20000", status: "ok", ageMs: 0, used: "a,b,c", excluded: "d:stale" },
     ]);
     for (const e of events) expect(e.excluded).toContainEqual({ source: "d", reason: "stale" });
-    expect(s.breakers().map(breakerBrief)).toEqual(warmUp("BTC-USD", "3", "3", 5000));
+    // Warming up (never ok before T+5s) trips no breaker: the mark is not ok, so new risk is refused anyway.
+    expect(s.breakers().map(breakerBrief)).toEqual([]);
   });
 });
 
@@ -359,14 +344,9 @@ describe("spiking-venue: one venue prints +7 % for three seconds", () => {
     expect(after[0]?.cause).toBe(s.line({ ts: T + 6000, index: "ETH-USD", source: "c" }));
   });
 
-  it("trips no move breaker: only the warm-up breakers appear", () => {
+  it("trips no breaker at all (warming up trips none either)", () => {
     const s = scenario("spiking-venue");
-    expect(s.breakers().map(breakerBrief)).toEqual([
-      warmUp("BTC-USD", "3", "4")[0],
-      warmUp("ETH-USD", "2", "3", 3000, "halted")[0],
-      warmUp("BTC-USD", "3", "4")[1],
-      warmUp("ETH-USD", "2", "3", 3000, "halted")[1],
-    ]);
+    expect(s.breakers().map(breakerBrief)).toEqual([]);
   });
 });
 
@@ -388,7 +368,7 @@ describe("lagging-venue: a venue that keeps sending, late", () => {
     expect(after[0]?.cause).toBe(s.line({ ts: T + 11_000, source: "d" }));
     expect(after[1]?.cause).toBe(s.line({ ts: T + 15_000, source: "d" }));
     expect(s.rejected()).toEqual([]);
-    expect(s.breakers().map(breakerBrief)).toEqual(warmUp("BTC-USD", "3", "4"));
+    expect(s.breakers().map(breakerBrief)).toEqual([]);
   });
 });
 
@@ -414,7 +394,7 @@ describe("all-venues-down: every venue stops", () => {
       ageMs: 1000,
     });
     const breakers = s.breakers().map(breakerBrief);
-    expect(breakers.slice(2)).toEqual([
+    expect(breakers).toEqual([
       {
         t: 11_000,
         scope: "BTC-USD",
@@ -434,7 +414,6 @@ describe("all-venues-down: every venue stops", () => {
         action: "reduce_only",
       },
     ]);
-    expect(breakers.slice(0, 2)).toEqual(warmUp("BTC-USD", "3", "4"));
   });
 
   it("values BTC collateral only while the price is ok; the carried price's ageMs grows while unavailable", () => {

@@ -72,10 +72,9 @@ describe("2022-12-13 (US CPI day), four Binance and Bybit venues, 1-minute bars"
     const prices = at1330.map((e) => Number(e.price));
     expect(Math.max(...prices) / Math.min(...prices) - 1).toBeGreaterThan(0.01);
     // what the defaults did on this day (reported in the issue note)
-    expect(breakers(events).map((e) => `${iso(e.ts)} ${e.scope} ${e.state} ${e.reason}`)).toEqual([
-      "2022-12-13T00:01 BTC-USD tripped degraded", // one venue had reported in the first minute
-      "2022-12-13T00:06 BTC-USD cleared degraded", // five minutes after the quorum was back
-    ]);
+    // No breaker all day: the degraded first minute (one venue had reported) is the index warming up, which
+    // trips none — its mark was not ok, so new risk was refused on it anyway.
+    expect(breakers(events).map((e) => `${iso(e.ts)} ${e.scope} ${e.state} ${e.reason}`)).toEqual([]);
   });
 
   it("replays to the same state hash", () => {

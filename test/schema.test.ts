@@ -38,10 +38,12 @@ describe("docs/schema", () => {
         "account",
         "index",
         "mark",
-        "breaker",
         "position.mode",
         "trade",
         "position",
+        "order.accepted",
+        "order.rejected",
+        "order.cancelled",
         "end",
       ]),
     );

@@ -32,6 +32,8 @@ export const SUPPORTED_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>
   "tick",
   "query.account",
   "fill",
+  "order",
+  "cancel",
   "position.mode",
 ]);
 

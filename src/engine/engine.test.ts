@@ -260,9 +260,9 @@ describe("engine: rejections change nothing", () => {
     ],
     [
       "not yet supported",
-      { type: "order", ts: T0 + 10, account: "alice", id: "o1", symbol: "BTC-PERP", side: "buy", qty: "1" },
+      { type: "margin.mode", ts: T0 + 10, account: "alice", mode: "portfolio" },
       "unsupported",
-      'type: "order" commands are not supported',
+      'type: "margin.mode" commands are not supported',
     ],
   ];
   for (const [name, command, code, message] of cases) {

@@ -1,24 +1,23 @@
 // The sequenced state machine: one command at a time, validated in full before anything changes, then applied.
 // Pure and deterministic: time is each command's `ts`; there is no clock, randomness or I/O here.
-import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
-import { formatDecimal, parseDecimal, parseFixed } from "../kernel/decimal.js";
+import type { AssetConfig, MarketConfig } from "../config/types.js";
+import { formatDecimal, parseDecimal } from "../kernel/decimal.js";
 import { AssertionError, assert, type DomainError, describeValue, domainError } from "../kernel/errors.js";
-import { parseId } from "../kernel/ids.js";
+import { isId, parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
-import { WAD, wadAbs, wadDiv, wadMul, wadOf, wadToRaw } from "../kernel/wad.js";
-import { CLEARING, FEES, INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
-import { type AccountFigures, AccountMargin, unitOf } from "../margin/account-margin.js";
-import { maxLeverage } from "../margin/margin-tiers.js";
-import { MAX_POSITIONS_PER_ACCOUNT, Positions } from "../margin/positions.js";
-import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js";
+import { wadToRaw } from "../kernel/wad.js";
+import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { type AccountFigures, AccountMargin } from "../margin/account-margin.js";
+import { Positions } from "../margin/positions.js";
+import { OrderBooks } from "../orderbook/order-books.js";
 import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
 import type { PriceEventSink } from "../prices/price-events.js";
 import { accountEvent } from "./account-view.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
 import { BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
-import { parseLots, parseTickPrice } from "./instrument-args.js";
 import { stateHash } from "./state-hash.js";
+import { Trading } from "./trading.js";
 
 export interface EngineOptions {
   /** Assert the ledger invariant after every command (tests); it is always checked at the end of a run. */
@@ -30,8 +29,8 @@ type MoneyCommand = "deposit" | "withdraw" | "transfer";
 const DEPOSIT = BALANCE_REASONS.indexOf("deposit");
 const WITHDRAW = BALANCE_REASONS.indexOf("withdraw");
 const TRANSFER = BALANCE_REASONS.indexOf("transfer");
-const PNL = BALANCE_REASONS.indexOf("pnl");
-const FEE = BALANCE_REASONS.indexOf("fee");
+const _PNL = BALANCE_REASONS.indexOf("pnl");
+const _FEE = BALANCE_REASONS.indexOf("fee");
 const AMOUNT_FIELD: Readonly<Record<MoneyCommand, string>> = {
   deposit: "deposit.amount",
   withdraw: "withdraw.amount",
@@ -57,6 +56,8 @@ export class Engine {
   readonly prices: MarketPrices;
   readonly positions = new Positions();
   readonly margin: AccountMargin;
+  readonly books: OrderBooks;
+  private readonly trading: Trading;
   private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
   private out: EventSink = { push: () => undefined };
@@ -72,6 +73,23 @@ export class Engine {
     this.quote = this.ledger.asset(config.quoteAsset);
     this.margin = new AccountMargin(config, this.ledger, this.positions, this.prices);
     this.instrumentNo = new Map(config.instruments.map((instrument, i) => [instrument.symbol, i]));
+    this.books = new OrderBooks(config.instruments.length);
+    this.trading = new Trading({
+      config,
+      ledger: this.ledger,
+      positions: this.positions,
+      books: this.books,
+      margin: this.margin,
+      prices: this.prices,
+      nextSeq: () => ++this.eventSeq,
+      balanceEvent: (ts, cause, account, asset, delta, reason, counterparty, out) =>
+        this.balanceEvent(ts, cause, account, asset, delta, reason, counterparty, out),
+      existingAccount: (c, type, field) => this.existingAccount(c, type, field),
+      instrument: (c, type) => this.instrument(c, type),
+      accept: (ts) => {
+        this.now = ts;
+      },
+    });
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
     const fund = config.insuranceFund;
@@ -100,7 +118,7 @@ export class Engine {
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */
   stateHash(): string {
-    return stateHash(this.now, this.ledger, this.prices, this.positions);
+    return stateHash(this.now, this.ledger, this.prices, this.positions, this.books);
   }
 
   /** The end event of a batch: it checks the ledger invariant and carries the state hash. */
@@ -132,6 +150,29 @@ export class Engine {
     const c = typeof command === "object" && command !== null ? (command as Fields) : null;
     const ts =
       c !== null && typeof c["ts"] === "number" && Number.isSafeInteger(c["ts"]) && c["ts"] >= this.now;
+    // An order whose account and id are known is answered in its own terms (CONTRACT.md `order.rejected`).
+    if (
+      c !== null &&
+      c["type"] === "order" &&
+      error.code !== "ts_regression" &&
+      isId(c["account"]) &&
+      isId(c["id"])
+    ) {
+      const known = this.ledger.account(c["account"] as string);
+      if (known >= 0 && !this.ledger.isSystem(known)) {
+        out.push({
+          seq: ++this.eventSeq,
+          ts: ts ? (c["ts"] as number) : this.now,
+          type: "order.rejected",
+          cause,
+          account: c["account"] as string,
+          id: c["id"] as string,
+          code: error.code,
+          message: error.message,
+        });
+        return;
+      }
+    }
     out.push({
       seq: ++this.eventSeq,
       ts: ts ? (c["ts"] as number) : this.now,
@@ -204,9 +245,13 @@ export class Engine {
       case "query.account":
         return this.queryAccount(c, ts, cause, out);
       case "fill":
-        return this.fill(c, ts, cause, out);
+        return this.trading.fill(c, ts, cause, out);
+      case "order":
+        return this.trading.order(c, ts, cause, out);
+      case "cancel":
+        return this.trading.cancel(c, ts, cause, out);
       case "position.mode":
-        return this.positionMode(c, ts, cause, out);
+        return this.trading.positionMode(c, ts, cause, out);
       default:
         return domainError(
           "unsupported",
@@ -380,238 +425,6 @@ export class Engine {
     const id = parseId(symbol, `${type}.symbol`);
     if (typeof id !== "string") return id;
     return domainError("unknown_symbol", `${type}.symbol: "${id}" is not an instrument of this market`);
-  }
-
-  /**
-   * A trade matched outside the engine: applied to both positions at once, PnL realised against sys:clearing
-   * and fees paid to sys:fees, all or nothing. It is a fact, not a request: it is not margin-checked (the
-   * venue's matcher did that); the accounts' margin is what it is after it.
-   */
-  private fill(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
-    const no = this.instrument(c, "fill");
-    if (typeof no !== "number") return no;
-    const instrument = this.config.instruments[no] as InstrumentConfig;
-    if (instrument.kind === "option")
-      return domainError(
-        "unsupported",
-        `fill.symbol: "${instrument.symbol}" is an option; options positions come with the options issue`,
-      );
-    const price = parseTickPrice(c["price"], instrument, "fill.price");
-    if (typeof price !== "bigint") return price;
-    const lots = parseLots(c["qty"], instrument, "fill.qty");
-    if (typeof lots !== "number") return lots;
-    const buyer = this.existingAccount(c, "fill", "buyer");
-    if (typeof buyer !== "number") return buyer;
-    const seller = this.existingAccount(c, "fill", "seller");
-    if (typeof seller !== "number") return seller;
-    if (buyer === seller)
-      return domainError("invalid", `fill.seller: "${c["seller"]}" is the same account as fill.buyer`);
-    const takerSide = c["takerSide"];
-    if (takerSide !== undefined && takerSide !== "buy" && takerSide !== "sell")
-      return domainError("invalid", `fill.takerSide: ${describeValue(takerSide)} is not "buy" or "sell"`);
-    for (const [account, field, sign] of [
-      [buyer, "buyer", 1],
-      [seller, "seller", -1],
-    ] as const) {
-      if (!this.positions.canOpen(account, no))
-        return domainError(
-          "limit_exceeded",
-          `fill.${field}: account "${this.ledger.accountId(account)}" already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
-        );
-      const slot = this.positions.slot(account, no);
-      const after = (slot < 0 ? 0 : this.positions.lots(slot)) + sign * lots;
-      if (!Number.isSafeInteger(after) || Math.abs(after) > 2 ** 50)
-        return domainError(
-          "limit_exceeded",
-          `fill.qty: the ${field}'s position would exceed the largest size`,
-        );
-    }
-    this.now = ts;
-    const qty = formatDecimal(BigInt(lots) * instrument.lotSize.raw, instrument.qtyScale);
-    const priceText = formatDecimal(wadToRaw(price, instrument.priceScale, "down"), instrument.priceScale);
-    out.push({
-      seq: ++this.eventSeq,
-      ts,
-      type: "trade",
-      cause,
-      symbol: instrument.symbol,
-      price: priceText,
-      qty,
-      buyer: this.ledger.accountId(buyer),
-      seller: this.ledger.accountId(seller),
-      buyOrder: null,
-      sellOrder: null,
-      liquidation: false,
-    });
-    this.applyFillSide(
-      instrument,
-      no,
-      buyer,
-      lots,
-      price,
-      takerSide === "buy",
-      takerSide !== undefined,
-      ts,
-      cause,
-      out,
-    );
-    this.applyFillSide(
-      instrument,
-      no,
-      seller,
-      -lots,
-      price,
-      takerSide === "sell",
-      takerSide !== undefined,
-      ts,
-      cause,
-      out,
-    );
-    return null;
-  }
-
-  /** One side of a fill: position, realised PnL against sys:clearing, fee to sys:fees; then its events. */
-  private applyFillSide(
-    instrument: InstrumentConfig,
-    no: number,
-    account: number,
-    lots: number,
-    price: bigint,
-    taker: boolean,
-    rebates: boolean,
-    ts: number,
-    cause: number,
-    out: EventSink,
-  ): void {
-    const slot = this.positions.open(account, no);
-    const unit = unitOf(instrument);
-    const effect = this.positions.applyFill(slot, lots, price, unit, instrument.inverse);
-    const asset = this.ledger.asset(instrument.settlementAsset);
-    const decimals = (this.config.assets[asset] as AssetConfig).decimals;
-    // Realised PnL is credited rounded down (a loss is charged rounded up); the residue stays in clearing.
-    const pnl = wadToRaw(effect.realized, decimals, "floor");
-    if (pnl !== 0n) {
-      this.ledger.move(CLEARING, account, asset, pnl);
-      this.balanceEvent(ts, cause, account, asset, pnl, PNL, CLEARING, out);
-    }
-    // Fee = notional × rate: charged rounded up, a maker rebate paid rounded down (and only when the taker pays).
-    const exposure = wadAbs(BigInt(lots) * unit);
-    const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
-    const rate = wadOf(taker ? instrument.fees.taker : instrument.fees.maker);
-    let fee = 0n;
-    if (rate > 0n) fee = wadToRaw(wadMul(notional, rate, "ceil"), decimals, "ceil");
-    else if (rate < 0n && rebates) fee = -wadToRaw(wadMul(notional, -rate, "floor"), decimals, "floor");
-    if (fee !== 0n) {
-      this.ledger.move(account, FEES, asset, fee);
-      this.balanceEvent(ts, cause, account, asset, -fee, FEE, FEES, out);
-    }
-    const after = this.positions.lots(slot);
-    const entryValue = this.positions.entryValue(slot);
-    const exposureAfter = BigInt(after) * unit;
-    const entry =
-      after === 0
-        ? null
-        : instrument.inverse
-          ? inverseEntryPrice(exposureAfter, entryValue)
-          : linearEntryPrice(exposureAfter, entryValue);
-    out.push({
-      seq: ++this.eventSeq,
-      ts,
-      type: "position",
-      cause,
-      account: this.ledger.accountId(account),
-      symbol: instrument.symbol,
-      qty: formatDecimal(BigInt(after) * instrument.lotSize.raw, instrument.qtyScale),
-      entryPrice:
-        entry === null
-          ? null
-          : formatDecimal(wadToRaw(entry, instrument.priceScale, "half-even"), instrument.priceScale),
-      realizedPnl: formatDecimal(pnl, decimals),
-      fee: formatDecimal(fee, decimals),
-    });
-  }
-
-  /**
-   * Isolated or cross margin for one instrument, and the leverage that sets its IM (CONTRACT.md
-   * `position.mode`). The leverage is bounded by the instrument's first bracket (1 / IMR). Switching between
-   * isolated and cross needs a flat position; a new leverage on an open position must still be covered.
-   */
-  private positionMode(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
-    const account = this.existingAccount(c, "position.mode", "account");
-    if (typeof account !== "number") return account;
-    const no = this.instrument(c, "position.mode");
-    if (typeof no !== "number") return no;
-    const instrument = this.config.instruments[no] as InstrumentConfig;
-    if (instrument.margin === null)
-      return domainError(
-        "invalid",
-        `position.mode.symbol: "${instrument.symbol}" is an option; its margin has no leverage`,
-      );
-    const isolated = c["isolated"];
-    if (typeof isolated !== "boolean")
-      return domainError(
-        "invalid",
-        `position.mode.isolated: ${describeValue(isolated)} is not true or false`,
-      );
-    let leverage = 0n;
-    if (c["leverage"] !== undefined) {
-      const parsed = parseFixed(c["leverage"], "position.mode.leverage", "positive");
-      if (typeof parsed !== "object" || !("raw" in parsed)) return parsed as DomainError;
-      leverage = wadOf(parsed);
-      const max =
-        instrument.margin.kind === "tiers"
-          ? maxLeverage(instrument.margin.tiers[0] as (typeof instrument.margin.tiers)[number])
-          : wadDiv(WAD, wadOf(instrument.margin.initial), "floor");
-      if (leverage < WAD || leverage > max)
-        return domainError(
-          "invalid",
-          `position.mode.leverage: ${describeValue(c["leverage"])} is outside 1 to the instrument's maximum of ${formatDecimal(wadToRaw(max, 4, "floor"), 4)}`,
-        );
-    }
-    if (!this.positions.canOpen(account, no))
-      return domainError(
-        "limit_exceeded",
-        `position.mode.symbol: the account already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
-      );
-    const existing = this.positions.slot(account, no);
-    const open = existing >= 0 && this.positions.lots(existing) !== 0;
-    if (open && this.positions.isolated(existing) !== isolated)
-      return domainError(
-        "invalid",
-        `position.mode.isolated: the ${instrument.symbol} position is open; close it before switching between isolated and cross`,
-      );
-    if (open) {
-      // Check the new leverage by trying it, and put the old one back if it is not covered.
-      const old = this.positions.leverage(existing);
-      const before = this.margin.figures(account, ts);
-      this.positions.setMode(existing, isolated, leverage);
-      const after = this.margin.figures(account, ts);
-      if (after.initialEquity < after.crossInitial && after.crossInitial > before.crossInitial) {
-        this.positions.setMode(existing, isolated, old);
-        return domainError(
-          "insufficient_margin",
-          `position.mode.leverage: ${describeValue(c["leverage"])} raises initial margin beyond the account's equity (short by ${this.quoteText(after.crossInitial - after.initialEquity)} ${this.config.quoteAsset})`,
-        );
-      }
-    }
-    this.now = ts;
-    this.positions.setMode(this.positions.open(account, no), isolated, leverage);
-    out.push({
-      seq: ++this.eventSeq,
-      ts,
-      type: "position.mode",
-      cause,
-      account: this.ledger.accountId(account),
-      symbol: instrument.symbol,
-      isolated,
-      leverage: leverage === 0n ? null : formatDecimal(wadToRaw(leverage, 18, "down"), 18),
-    });
-    return null;
-  }
-
-  private quoteText(wad: bigint): string {
-    const decimals = (this.config.assets[this.quote] as AssetConfig).decimals;
-    return formatDecimal(wadToRaw(wad, decimals, "ceil"), decimals);
   }
 
   /** Figures of an account now (tests, the service's account view). */

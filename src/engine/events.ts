@@ -114,6 +114,38 @@ export interface TradeEvent extends EventHeader {
   readonly liquidation: boolean;
 }
 
+export interface OrderAcceptedEvent extends EventHeader {
+  readonly type: "order.accepted";
+  readonly account: string;
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: "buy" | "sell";
+  readonly qty: string;
+  /** null for a market order. */
+  readonly price: string | null;
+  readonly tif: "GTC" | "IOC" | "FOK" | "POST_ONLY";
+  readonly reduceOnly: boolean;
+}
+
+/** An order refused before it reached the book; nothing changed. */
+export interface OrderRejectedEvent extends EventHeader {
+  readonly type: "order.rejected";
+  readonly account: string;
+  readonly id: string;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** What was left of an order leaves the book: cancelled, its IOC/market remainder, self-trade prevention. */
+export interface OrderCancelledEvent extends EventHeader {
+  readonly type: "order.cancelled";
+  readonly account: string;
+  readonly id: string;
+  readonly symbol: string;
+  readonly remaining: string;
+  readonly reason: string;
+}
+
 /** One side's position after a fill. */
 export interface PositionEvent extends EventHeader {
   readonly type: "position";
@@ -150,6 +182,9 @@ export type EngineEvent =
   | TradeEvent
   | PositionEvent
   | PositionModeEvent
+  | OrderAcceptedEvent
+  | OrderRejectedEvent
+  | OrderCancelledEvent
   | EndEvent
   | PriceEvent;
 

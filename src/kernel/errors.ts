@@ -18,7 +18,10 @@ export type ErrorCode =
   | "stale_price"
   | "price_band"
   | "halted"
-  | "reduce_only";
+  | "reduce_only"
+  | "unknown_order"
+  | "would_cross"
+  | "unfillable";
 
 export interface DomainError {
   readonly code: ErrorCode;

@@ -82,7 +82,7 @@ export interface AccountFigures {
   readonly crossEquity: bigint;
   /** crossEquity with positive cross PnL weighted by unrealizedProfitWeight: what initial margin is measured against. */
   readonly initialEquity: bigint;
-  /** Cross positions' IM plus isolated margin. */
+  /** Cross positions' IM plus isolated margin plus what resting orders reserve. */
   readonly initial: bigint;
   readonly maintenance: bigint;
   readonly crossInitial: bigint;
@@ -139,10 +139,16 @@ export class AccountMargin {
     let crossMaintenance = 0n;
     let isolatedMargin = 0n;
     let isolatedMaintenance = 0n;
+    let orderReserve = 0n;
     for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot)) {
-      if (this.positions.lots(slot) === 0) continue;
+      const resting = this.positions.openLots(slot, 0) + this.positions.openLots(slot, 1) > 0;
+      if (this.positions.lots(slot) === 0) {
+        if (resting) orderReserve += this.orderReserve(slot, now, null);
+        continue;
+      }
       const p = this.position(slot, now);
       positions.push(p);
+      if (resting) orderReserve += this.orderReserve(slot, now, p);
       allPnl += p.unrealizedPnlQuote;
       if (p.isolated) {
         isolatedMargin += p.isolatedMarginQuote;
@@ -157,6 +163,7 @@ export class AccountMargin {
         crossMaintenance += p.maintenanceQuote;
       }
     }
+    crossInitial += orderReserve;
     const crossEquity = collateralValue - isolatedMargin + crossPnl;
     const initialEquity = collateralValue - isolatedMargin + crossPnlForInitial;
     const free = initialEquity - crossInitial;
@@ -200,6 +207,54 @@ export class AccountMargin {
       else high = mid - 1n;
     }
     return low;
+  }
+
+  /**
+   * IM that an instrument's resting orders reserve (quote asset, wad), as Drift and Mango do: the worse of all
+   * bids filling and all asks filling — the IM of the position that would result, plus the loss of filling at
+   * limits worse than the mark — less the IM the position already carries.
+   */
+  private orderReserve(slot: number, now: number, p: PositionFigures | null): bigint {
+    const instrument = this.config.instruments[this.positions.instrument(slot)] as InstrumentConfig;
+    const unit = unitOf(instrument);
+    const inverse = instrument.inverse;
+    const exposure = BigInt(this.positions.lots(slot)) * unit;
+    let m = p?.mark.price ?? null;
+    if (m === null) {
+      const mark = this.markOf(instrument, 0n, now);
+      m = mark.price !== null && mark.price > 0n ? mark.price : null;
+    }
+    const leverage = this.positions.leverage(slot);
+    let worst = 0n;
+    let convert = m ?? WAD;
+    for (const side of [0, 1] as const) {
+      const lots = this.positions.openLots(slot, side);
+      if (lots === 0) continue;
+      const orders = BigInt(lots) * unit;
+      const value = this.positions.openValue(slot, side);
+      // Without a mark, value the orders at their own limits (the average: value ÷ size).
+      const mark = m ?? (inverse ? wadDiv(orders, value, "ceil") : wadDiv(value, orders, "ceil"));
+      if (m === null && mark > convert) convert = mark;
+      const after = side === 0 ? exposure + orders : exposure - orders;
+      const size = wadAbs(after);
+      const notional = inverse ? wadDiv(size, mark, "ceil") : wadMul(size, mark, "ceil");
+      let need = requirements(instrument, notional, inverse ? notional : size, leverage).initial;
+      // Filling at a limit worse than the mark loses the difference at once.
+      const atMark = inverse ? wadDiv(orders, mark, "floor") : wadMul(orders, mark, "floor");
+      const loss = inverse
+        ? side === 0
+          ? atMark - value
+          : value - atMark
+        : side === 0
+          ? value - atMark
+          : atMark - value;
+      if (loss > 0n) need += loss;
+      if (need > worst) worst = need;
+    }
+    const held = p === null ? 0n : p.isolated ? 0n : p.initial;
+    const reserve = worst - held;
+    if (reserve <= 0n) return 0n;
+    return inverse ? wadMul(reserve, convert, "ceil") : reserve;
   }
 
   /** One asset's contribution in the quote asset (wad). */

@@ -31,6 +31,9 @@ export class Positions {
   /** Float copies of entry value and leverage for the risk screen (within one rounding of the exact values). */
   private entryFloatOf = new Float64Array(0);
   private leverageFloatOf = new Float64Array(0);
+  /** Resting orders per side (0 buy, 1 sell): lots, and value as a fill would add it to entry value (wad). */
+  private openLotsOf = new Float64Array(0);
+  private readonly openValueOf: bigint[] = [];
   /** Next slot of the same account, or -1. */
   private nextOf = new Int32Array(0);
   private readonly entryValueOf: bigint[] = [];
@@ -67,6 +70,10 @@ export class Positions {
     this.leverageOf[slot] = 0n;
     this.entryFloatOf[slot] = 0;
     this.leverageFloatOf[slot] = 0;
+    this.openLotsOf[2 * slot] = 0;
+    this.openLotsOf[2 * slot + 1] = 0;
+    this.openValueOf[2 * slot] = 0n;
+    this.openValueOf[2 * slot + 1] = 0n;
     // Slots of an account are listed in the order they were opened, which the account view follows.
     this.nextOf[slot] = -1;
     let tail = this.headOf[account] as number;
@@ -125,9 +132,41 @@ export class Positions {
     return this.leverageOf[slot] as bigint;
   }
 
-  /** An account has an open position in some instrument. */
+  /** Lots resting in orders on one side (0 buy, 1 sell). */
+  openLots(slot: number, side: number): number {
+    return this.openLotsOf[2 * slot + side] as number;
+  }
+
+  /** What those orders would add to entry value if all filled at their limits (wad, unsigned). */
+  openValue(slot: number, side: number): bigint {
+    return this.openValueOf[2 * slot + side] as bigint;
+  }
+
+  /** Records resting lots at a price (wad); `sign` −1 removes them (cancel or fill). Exact both ways. */
+  changeOpen(
+    slot: number,
+    side: number,
+    lots: number,
+    price: bigint,
+    unit: bigint,
+    inverse: boolean,
+    sign: 1 | -1,
+  ): void {
+    const i = 2 * slot + side;
+    const value = fillValue(BigInt(lots) * unit, price, inverse);
+    this.openLotsOf[i] = (this.openLotsOf[i] as number) + sign * lots;
+    this.openValueOf[i] = (this.openValueOf[i] as bigint) + BigInt(sign) * value;
+    assert(
+      (this.openLotsOf[i] as number) >= 0 && (this.openValueOf[i] as bigint) >= 0n,
+      "positions: open orders below zero",
+    );
+  }
+
+  /** An account has an open position, or resting orders, in some instrument: its margin is in use. */
   hasOpenPosition(account: number): boolean {
-    for (let s = this.first(account); s >= 0; s = this.next(s)) if (this.lotsOf[s] !== 0) return true;
+    for (let s = this.first(account); s >= 0; s = this.next(s))
+      if (this.lotsOf[s] !== 0 || this.openLotsOf[2 * s] !== 0 || this.openLotsOf[2 * s + 1] !== 0)
+        return true;
     return false;
   }
 
@@ -199,6 +238,9 @@ export class Positions {
     this.isolatedOf = grown(this.isolatedOf, (n) => new Uint8Array(n));
     this.entryFloatOf = grown(this.entryFloatOf, (n) => new Float64Array(n));
     this.leverageFloatOf = grown(this.leverageFloatOf, (n) => new Float64Array(n));
+    const open = new Float64Array(2 * capacity);
+    open.set(this.openLotsOf);
+    this.openLotsOf = open;
     this.nextOf = grown(this.nextOf, (n) => new Int32Array(n));
     this.capacity = capacity;
   }

@@ -207,15 +207,23 @@ describe("breakers", () => {
     );
     const rec = new Recorder();
     feed(prices, rec, T0, "a", "20000");
+    // Warming up (never ok yet): degraded, but no breaker; the mark is not ok, which refuses new risk anyway.
+    expect(breakerEvents(rec.take())).toEqual([]);
+    feed(prices, rec, T0 + 1_000, "b", "20000");
+    expect(breakerEvents(rec.take())).toEqual([]);
+    expect(prices.tradingMode("BTC-PERP")).toBe("normal");
+    // a goes stale (last sourceTs T0): one fresh venue of the two required.
+    prices.tick(T0 + 10_001, 2, rec);
     expect(breakerEvents(rec.take())).toMatchObject([
       { scope: "BTC-USD", state: "tripped", reason: "degraded", action: "reduce_only" },
     ]);
     expect(prices.tradingMode("BTC-PERP")).toBe("reduce_only");
-    feed(prices, rec, T0 + 1_000, "b", "20000");
+    feed(prices, rec, T0 + 10_002, "a", "20000");
+    feed(prices, rec, T0 + 10_002, "b", "20000");
     expect(breakerEvents(rec.take())).toEqual([]);
-    prices.tick(T0 + 5_999, 2, rec);
+    prices.tick(T0 + 15_001, 3, rec);
     expect(breakerEvents(rec.take())).toEqual([]);
-    prices.tick(T0 + 6_000, 3, rec);
+    prices.tick(T0 + 15_002, 4, rec);
     expect(breakerEvents(rec.take())).toMatchObject([{ state: "cleared", reason: "degraded" }]);
     expect(prices.tradingMode("BTC-PERP")).toBe("normal");
   });

@@ -34,7 +34,7 @@ type MarkWatch = Watch & { readonly monitor: DivergenceMonitor };
 interface IndexWatch {
   readonly divergence: (Watch & { readonly monitor: DivergenceMonitor; readonly benchmark: number }) | null;
   readonly move: (Watch & { readonly extremes: WindowExtremes; readonly threshold: number }) | null;
-  readonly degraded: Watch | null;
+  readonly degraded: (Watch & { warmed: boolean }) | null;
 }
 
 function settings(config: {
@@ -115,7 +115,7 @@ export class MarketPrices {
               extremes: new WindowExtremes(MOVE_SAMPLES, b.move.windowMs),
               threshold: num(b.move.limit),
             },
-      degraded: b.degraded ? watch("degraded") : null,
+      degraded: b.degraded ? { ...watch("degraded"), warmed: false } : null,
     };
   }
 
@@ -340,9 +340,13 @@ export class MarketPrices {
     const state = this.indices[index] as IndexState;
     const w = this.watches[index] as IndexWatch;
     if (w.degraded !== null) {
+      // An index that has never been ok is warming up, not failing: its mark is not ok either, so orders that
+      // add risk are refused on it (stale_price) without a breaker that would then hold for a cool-down.
+      if (state.status === "ok") w.degraded.warmed = true;
       w.degraded.measured = state.usedCount;
       w.degraded.limit = state.minSources;
-      this.report(w.degraded, w.degraded.breaker.observe(now, state.status !== "ok"), now, cause, sink);
+      if (w.degraded.warmed)
+        this.report(w.degraded, w.degraded.breaker.observe(now, state.status !== "ok"), now, cause, sink);
     }
     if (state.status === "unavailable") return; // nothing fresh to measure moves or divergence on
     if (w.move !== null) {
@@ -424,7 +428,7 @@ export class MarketPrices {
       if (w.divergence !== null)
         yield `${w.divergence.breaker.canonical()} ${w.divergence.monitor.canonical()}`;
       if (w.move !== null) yield `${w.move.breaker.canonical()} ${w.move.extremes.canonical()}`;
-      if (w.degraded !== null) yield w.degraded.breaker.canonical();
+      if (w.degraded !== null) yield `${w.degraded.breaker.canonical()} ${w.degraded.warmed ? 1 : 0}`;
     }
     for (const m of this.marks) yield m.canonical();
     for (const w of this.markWatch)

@@ -1,0 +1,177 @@
+// Orders in the engine's one sequence: validation and pre-trade margin, matching by price-time priority, each
+// time-in-force, self-trade prevention, cancels, and the IM that resting orders reserve.
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../config/load.js";
+import type { MarketConfig } from "../config/types.js";
+import { Engine } from "./engine.js";
+import type { AccountEvent, EngineEvent } from "./events.js";
+
+const T0 = 1_700_000_000_000;
+
+function market(): MarketConfig {
+  const result = loadConfig({
+    quoteAsset: "USDC",
+    assets: [{ id: "USDC", decimals: 6 }],
+    indices: [{ id: "BTC-USD", sources: [{ id: "x", weight: "1" }], minSources: 1, staleAfterMs: 10_000 }],
+    instruments: [
+      {
+        symbol: "PERP",
+        kind: "perpetual",
+        index: "BTC-USD",
+        settlementAsset: "USDC",
+        contractSize: "1",
+        tickSize: "0.5",
+        lotSize: "0.01",
+        mark: { method: "index" },
+        fees: { maker: "-0.0001", taker: "0.0005" },
+        marginTiers: [{ upToNotional: "10000000", initial: "0.1", maintenance: "0.05" }],
+      },
+    ],
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.config;
+}
+
+class Desk {
+  readonly engine = new Engine(market(), { assertInvariants: true });
+  ts = T0;
+  constructor() {
+    this.do({ type: "price", index: "BTC-USD", source: "x", price: "20000", sourceTs: T0 });
+    for (const a of ["m1", "m2", "t"])
+      this.do({ type: "deposit", account: a, asset: "USDC", amount: "100000" });
+  }
+  do(command: Record<string, unknown>): EngineEvent[] {
+    return this.engine.apply({ ts: this.ts, ...command });
+  }
+  order(
+    account: string,
+    id: string,
+    side: string,
+    qty: string,
+    price?: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    return this.do({
+      type: "order",
+      account,
+      id,
+      symbol: "PERP",
+      side,
+      qty,
+      ...(price ? { price } : {}),
+      ...extra,
+    });
+  }
+  view(account: string): AccountEvent {
+    return this.do({ type: "query.account", account })[0] as AccountEvent;
+  }
+}
+
+const types = (events: EngineEvent[]) => events.map((e) => e.type);
+
+describe("orders", () => {
+  it("match by price, then time; the maker's price; fees to the taker and rebates to the maker", () => {
+    const d = new Desk();
+    d.order("m1", "a", "sell", "1", "20010");
+    d.order("m2", "b", "sell", "1", "20005");
+    d.order("m1", "c", "sell", "1", "20005");
+    const events = d.order("t", "x", "buy", "2.5", "20010", { tif: "IOC" });
+    const trades = events.filter((e) => e.type === "trade");
+    expect(trades).toMatchObject([
+      { price: "20005", qty: "1", seller: "m2", sellOrder: "b", buyer: "t", buyOrder: "x" },
+      { price: "20005", qty: "1", seller: "m1", sellOrder: "c" },
+      { price: "20010", qty: "0.5", seller: "m1", sellOrder: "a" },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "position", account: "m1", qty: "-1.5" }); // filled: nothing left to cancel
+    const fees = events.filter((e) => e.type === "balance" && e.reason === "fee");
+    expect(fees[0]).toMatchObject({ account: "t", delta: "-10.0025" }); // 20,005 × 0.05 %
+    expect(fees[1]).toMatchObject({ account: "m2", delta: "2.0005" }); // rebate 20,005 × 0.01 %
+    expect(d.view("m1").positions[0]).toMatchObject({ qty: "-1.5" });
+    d.engine.ledger.assertBalanced();
+  });
+
+  it("rests GTC remainders, cancels them on request, and reserves IM for resting orders (worst side)", () => {
+    const d = new Desk();
+    const placed = d.order("t", "bid", "buy", "2", "19900");
+    expect(types(placed)).toEqual(["order.accepted"]);
+    // 2 × 19,900 at 10 % IMR plus the buy's loss against the 20,000 mark (none: a bid below the mark)
+    expect(d.view("t")).toMatchObject({ initial: "4000", freeCollateral: "96000" });
+    d.order("t", "ask", "sell", "1", "20100");
+    expect(d.view("t").initial).toBe("4000"); // all bids filling is still the worse side
+    const cancel = d.do({ type: "cancel", account: "t", id: "bid" });
+    expect(cancel).toMatchObject([
+      { type: "order.cancelled", id: "bid", remaining: "2", reason: "cancelled" },
+    ]);
+    expect(d.view("t").initial).toBe("2000");
+    expect(d.do({ type: "cancel", account: "t", id: "bid" })[0]).toMatchObject({
+      type: "rejected",
+      code: "unknown_order",
+    });
+  });
+
+  it("refuses what it must, as order.rejected, changing nothing", () => {
+    const d = new Desk();
+    d.order("m1", "s", "sell", "1", "20000");
+    const cases: [Parameters<Desk["order"]>, string][] = [
+      [["t", "a", "buy", "100", "20000"], "insufficient_margin"],
+      [["t", "b", "buy", "1", "21500"], "price_band"],
+      [["t", "c", "buy", "1", "19999.7"], "invalid"],
+      [["t", "d", "buy", "1", "20000", { tif: "POST_ONLY" }], "would_cross"],
+      [["t", "e", "buy", "2", "20000", { tif: "FOK" }], "unfillable"],
+      [["t", "f", "sell", "1", "20000", { reduceOnly: true }], "reduce_only"],
+      [["t", "g", "buy", "1", undefined, { tif: "GTC" }], "invalid"],
+      [["m1", "s", "sell", "1", "20100"], "invalid"],
+    ];
+    for (const [args, code] of cases) {
+      const before = d.engine.stateHash();
+      const events = d.order(...args);
+      expect(events, `${args[1]}`).toMatchObject([{ type: "order.rejected", id: args[1], code }]);
+      expect(d.engine.stateHash()).toBe(before);
+    }
+    d.do({ type: "halt", scope: "PERP", reason: "test" });
+    expect(d.order("t", "h", "buy", "1", "20000")[0]).toMatchObject({
+      type: "order.rejected",
+      code: "halted",
+    });
+  });
+
+  it("refuses risk-increasing orders on a stale mark, but lets a position be reduced", () => {
+    const d = new Desk();
+    d.order("m1", "s", "sell", "1", "20000");
+    d.order("t", "b", "buy", "1", "20000");
+    d.order("m2", "bid", "buy", "1", "20000");
+    d.ts += 20_000; // the only venue is now stale: the index is unavailable
+    d.do({ type: "tick" });
+    expect(d.order("t", "more", "buy", "1", "20000")[0]).toMatchObject({ code: "stale_price" });
+    const out = d.order("t", "out", "sell", "1", "20000", { reduceOnly: true });
+    expect(types(out)).toContain("trade");
+    expect(d.view("t").positions).toEqual([]);
+  });
+
+  it("self-trade prevention cancels the resting order and goes on", () => {
+    const d = new Desk();
+    d.order("t", "own", "sell", "1", "20000");
+    d.order("m1", "other", "sell", "1", "20000");
+    const events = d.order("t", "take", "buy", "1", "20000");
+    expect(types(events)).toEqual([
+      "order.accepted",
+      "order.cancelled",
+      "trade",
+      "balance",
+      "position",
+      "balance",
+      "position",
+    ]);
+    expect(events[1]).toMatchObject({ id: "own", reason: "self_trade" });
+    expect(events[2]).toMatchObject({ seller: "m1", buyer: "t" });
+  });
+
+  it("a market order sweeps no further than the band around the mark", () => {
+    const d = new Desk();
+    d.order("m1", "near", "sell", "1", "20500");
+    d.order("m2", "far", "sell", "1", "21500");
+    const events = d.order("t", "mkt", "buy", "2");
+    expect(events.filter((e) => e.type === "trade")).toMatchObject([{ price: "20500" }]);
+    expect(events.at(-1)).toMatchObject({ type: "order.cancelled", remaining: "1", reason: "market" });
+  });
+});

@@ -1,0 +1,698 @@
+// Trading in the engine's one sequence: orders are validated, margin-checked and matched in the same step, so the
+// book and the margin state can never disagree; fills from an external matcher (`fill`) update the same
+// positions. Every fill moves both positions, realised PnL (against sys:clearing) and fees (to sys:fees) at once.
+import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
+import { formatDecimal, parseFixed } from "../kernel/decimal.js";
+import { type DomainError, describeValue, domainError } from "../kernel/errors.js";
+import { parseId } from "../kernel/ids.js";
+import { WAD, wadAbs, wadDiv, wadMul, wadOf, wadOfPrice, wadToRaw } from "../kernel/wad.js";
+import { CLEARING, FEES, type Ledger } from "../ledger/ledger.js";
+import { type AccountMargin, unitOf } from "../margin/account-margin.js";
+import { maxLeverage } from "../margin/margin-tiers.js";
+import { MAX_LOTS, MAX_POSITIONS_PER_ACCOUNT, type Positions } from "../margin/positions.js";
+import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js";
+import { BUY, type OrderBooks, SELL, type Side } from "../orderbook/order-books.js";
+import type { MarketPrices } from "../prices/market-prices.js";
+import { checkPriceBand } from "../prices/price-band.js";
+import { BALANCE_REASONS, type EventSink } from "./events.js";
+import { parseLots, parseTickPrice } from "./instrument-args.js";
+
+type Fields = Record<string, unknown>;
+const PNL = BALANCE_REASONS.indexOf("pnl");
+const FEE = BALANCE_REASONS.indexOf("fee");
+const TIFS = ["GTC", "IOC", "FOK", "POST_ONLY"] as const;
+type Tif = (typeof TIFS)[number];
+/** Order flags kept in the book. */
+const REDUCE_ONLY = 1;
+
+/** What trading needs from the engine that owns it. */
+export interface TradingHost {
+  readonly config: MarketConfig;
+  readonly ledger: Ledger;
+  readonly positions: Positions;
+  readonly books: OrderBooks;
+  readonly margin: AccountMargin;
+  readonly prices: MarketPrices;
+  nextSeq(): number;
+  balanceEvent(
+    ts: number,
+    cause: number,
+    account: number,
+    asset: number,
+    delta: bigint,
+    reason: number,
+    counterparty: number,
+    out: EventSink,
+  ): void;
+  existingAccount(c: Fields, type: string, field: string): number | DomainError;
+  instrument(c: Fields, type: string): number | DomainError;
+  /** Moves the engine's clock: called once a command is known to be accepted. */
+  accept(ts: number): void;
+}
+
+/** A validated order, ready to apply. */
+interface OrderArgs {
+  account: number;
+  id: string;
+  no: number;
+  instrument: InstrumentConfig;
+  side: Side;
+  lots: number;
+  /** Limit in ticks; for a market order, the band's edge. */
+  limit: number;
+  market: boolean;
+  tif: Tif;
+  reduceOnly: boolean;
+}
+
+export class Trading {
+  private readonly host: TradingHost;
+  private readonly tickWad: readonly bigint[];
+  private readonly unit: readonly bigint[];
+  private readonly priceDecimals: ReadonlyMap<string, number>;
+
+  constructor(host: TradingHost) {
+    this.host = host;
+    this.tickWad = host.config.instruments.map((i) => wadOf(i.tickSize));
+    this.unit = host.config.instruments.map(unitOf);
+    this.priceDecimals = new Map(host.config.indices.map((i) => [i.id, i.priceDecimals]));
+  }
+
+  // ---- order ----
+
+  order(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const args = this.validateOrder(c, ts);
+    if (!("account" in args)) return args;
+    const { books, positions } = this.host;
+    this.host.accept(ts);
+    const { account, id, no, instrument, side, reduceOnly } = args;
+    out.push({
+      seq: this.host.nextSeq(),
+      ts,
+      type: "order.accepted",
+      cause,
+      account: this.host.ledger.accountId(account),
+      id,
+      symbol: instrument.symbol,
+      side: side === BUY ? "buy" : "sell",
+      qty: this.qtyText(instrument, args.lots),
+      price: args.market ? null : this.priceText(no, args.limit),
+      tif: args.tif,
+      reduceOnly,
+    });
+    let remaining = args.lots;
+    const opposite: Side = side === BUY ? SELL : BUY;
+    const slot = positions.open(account, no);
+    while (remaining > 0) {
+      const resting = books.best(no, opposite);
+      if (resting < 0) break;
+      const price = books.price(resting);
+      if (side === BUY ? price > args.limit : price < args.limit) break;
+      if (books.account(resting) === account) {
+        // Self-trade prevention: the resting order is cancelled, the incoming one goes on.
+        this.cancelResting(resting, "self_trade", ts, cause, out);
+        continue;
+      }
+      let lots = Math.min(remaining, books.lots(resting));
+      if (reduceOnly) {
+        const position = positions.lots(slot);
+        const reducible = side === BUY ? Math.max(0, -position) : Math.max(0, position);
+        if (reducible === 0) break;
+        lots = Math.min(lots, reducible);
+      }
+      this.match(no, instrument, resting, account, id, side, lots, ts, cause, out);
+      remaining -= lots;
+    }
+    if (remaining === 0) return null;
+    const rests = !args.market && (args.tif === "GTC" || args.tif === "POST_ONLY");
+    const reducedAway = reduceOnly && this.reducible(slot, side) === 0;
+    if (rests && !reducedAway) {
+      books.add(account, id, no, side, args.limit, remaining, reduceOnly ? REDUCE_ONLY : 0);
+      positions.changeOpen(
+        slot,
+        side,
+        remaining,
+        this.priceWad(no, args.limit),
+        this.unit[no] as bigint,
+        instrument.inverse,
+        1,
+      );
+      return null;
+    }
+    out.push({
+      seq: this.host.nextSeq(),
+      ts,
+      type: "order.cancelled",
+      cause,
+      account: this.host.ledger.accountId(account),
+      id,
+      symbol: instrument.symbol,
+      remaining: this.qtyText(instrument, remaining),
+      reason: reducedAway ? "reduce_only" : args.market ? "market" : "ioc",
+    });
+    return null;
+  }
+
+  cancel(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const account = this.host.existingAccount(c, "cancel", "account");
+    if (typeof account !== "number") return account;
+    const id = parseId(c["id"], "cancel.id");
+    if (typeof id !== "string") return id;
+    const order = this.host.books.find(account, id);
+    if (order < 0)
+      return domainError("unknown_order", `cancel.id: "${id}" is not a resting order of this account`);
+    this.host.accept(ts);
+    this.cancelResting(order, "cancelled", ts, cause, out);
+    return null;
+  }
+
+  private cancelResting(order: number, reason: string, ts: number, cause: number, out: EventSink): void {
+    const { books, positions } = this.host;
+    const no = books.book(order);
+    const instrument = this.host.config.instruments[no] as InstrumentConfig;
+    const account = books.account(order);
+    const lots = books.lots(order);
+    const side = books.orderSideOf(order);
+    const id = books.id(order);
+    positions.changeOpen(
+      positions.slot(account, no),
+      side,
+      lots,
+      this.priceWad(no, books.price(order)),
+      this.unit[no] as bigint,
+      instrument.inverse,
+      -1,
+    );
+    books.remove(order);
+    out.push({
+      seq: this.host.nextSeq(),
+      ts,
+      type: "order.cancelled",
+      cause,
+      account: this.host.ledger.accountId(account),
+      id,
+      symbol: instrument.symbol,
+      remaining: this.qtyText(instrument, lots),
+      reason,
+    });
+  }
+
+  /** One match between the incoming order and a resting one, at the resting order's price. */
+  private match(
+    no: number,
+    instrument: InstrumentConfig,
+    resting: number,
+    taker: number,
+    takerId: string,
+    side: Side,
+    lots: number,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): void {
+    const { books, positions } = this.host;
+    const maker = books.account(resting);
+    const makerId = books.id(resting);
+    const price = this.priceWad(no, books.price(resting));
+    positions.changeOpen(
+      positions.slot(maker, no),
+      books.orderSideOf(resting),
+      lots,
+      price,
+      this.unit[no] as bigint,
+      instrument.inverse,
+      -1,
+    );
+    books.fill(resting, lots);
+    const buyer = side === BUY ? taker : maker;
+    const seller = side === BUY ? maker : taker;
+    this.trade(
+      no,
+      instrument,
+      buyer,
+      seller,
+      lots,
+      price,
+      side === BUY ? "buy" : "sell",
+      side === BUY ? takerId : makerId,
+      side === BUY ? makerId : takerId,
+      ts,
+      cause,
+      out,
+    );
+  }
+
+  /** The trade event and both sides' settlement. `takerSide` null: no taker known (both at the maker rate). */
+  private trade(
+    no: number,
+    instrument: InstrumentConfig,
+    buyer: number,
+    seller: number,
+    lots: number,
+    price: bigint,
+    takerSide: "buy" | "sell" | null,
+    buyOrder: string | null,
+    sellOrder: string | null,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): void {
+    const ledger = this.host.ledger;
+    out.push({
+      seq: this.host.nextSeq(),
+      ts,
+      type: "trade",
+      cause,
+      symbol: instrument.symbol,
+      price: formatDecimal(wadToRaw(price, instrument.priceScale, "down"), instrument.priceScale),
+      qty: this.qtyText(instrument, lots),
+      buyer: ledger.accountId(buyer),
+      seller: ledger.accountId(seller),
+      buyOrder,
+      sellOrder,
+      liquidation: false,
+    });
+    this.settleSide(
+      instrument,
+      no,
+      buyer,
+      lots,
+      price,
+      takerSide === "buy",
+      takerSide !== null,
+      ts,
+      cause,
+      out,
+    );
+    this.settleSide(
+      instrument,
+      no,
+      seller,
+      -lots,
+      price,
+      takerSide === "sell",
+      takerSide !== null,
+      ts,
+      cause,
+      out,
+    );
+  }
+
+  private validateOrder(c: Fields, now: number): OrderArgs | DomainError {
+    const host = this.host;
+    const account = host.existingAccount(c, "order", "account");
+    if (typeof account !== "number") return account;
+    const id = parseId(c["id"], "order.id");
+    if (typeof id !== "string") return id;
+    if (host.books.find(account, id) >= 0)
+      return domainError("invalid", `order.id: "${id}" already names a resting order of this account`);
+    const no = host.instrument(c, "order");
+    if (typeof no !== "number") return no;
+    const instrument = host.config.instruments[no] as InstrumentConfig;
+    if (instrument.kind === "option")
+      return domainError(
+        "unsupported",
+        `order.symbol: "${instrument.symbol}" is an option; options trade with the options issue`,
+      );
+    const sideText = c["side"];
+    if (sideText !== "buy" && sideText !== "sell")
+      return domainError("invalid", `order.side: ${describeValue(sideText)} is not "buy" or "sell"`);
+    const side: Side = sideText === "buy" ? BUY : SELL;
+    const lots = parseLots(c["qty"], instrument, "order.qty");
+    if (typeof lots !== "number") return lots;
+    const market = c["price"] === undefined;
+    let limitWad = 0n;
+    if (!market) {
+      const parsed = parseTickPrice(c["price"], instrument, "order.price");
+      if (typeof parsed !== "bigint") return parsed;
+      limitWad = parsed;
+    }
+    const tifText = c["tif"] ?? (market ? "IOC" : "GTC");
+    if (!TIFS.includes(tifText as Tif))
+      return domainError("invalid", `order.tif: ${describeValue(tifText)} is not one of ${TIFS.join(", ")}`);
+    const tif = tifText as Tif;
+    if (market && (tif === "GTC" || tif === "POST_ONLY"))
+      return domainError(
+        "invalid",
+        `order.tif: a market order cannot rest (${tif}); give a price or use IOC or FOK`,
+      );
+    const reduceOnlyValue = c["reduceOnly"] ?? false;
+    if (typeof reduceOnlyValue !== "boolean")
+      return domainError(
+        "invalid",
+        `order.reduceOnly: ${describeValue(reduceOnlyValue)} is not true or false`,
+      );
+    const reduceOnly = reduceOnlyValue;
+
+    const slot = host.positions.slot(account, no);
+    if (slot < 0 && !host.positions.canOpen(account, no))
+      return domainError(
+        "limit_exceeded",
+        `order.symbol: the account already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
+      );
+    const position = slot < 0 ? 0 : host.positions.lots(slot);
+    const reduces = side === BUY ? position < 0 && lots <= -position : position > 0 && lots <= position;
+    if (Math.abs(position) + lots > MAX_LOTS)
+      return domainError("limit_exceeded", "order.qty: the position could exceed the largest size");
+    const mark = host.prices.markPrice(instrument.symbol, now);
+    const markOk = mark !== null && mark.status === "ok" && mark.value > 0;
+    if (!markOk && !reduces && !reduceOnly)
+      return domainError(
+        "stale_price",
+        `order.symbol: the ${instrument.symbol} mark is ${mark === null || Number.isNaN(mark.value) ? "not priced yet" : mark.status}; only orders that reduce a position are accepted`,
+      );
+    const mode = host.prices.tradingMode(instrument.symbol);
+    if (mode === "halted") return domainError("halted", `order.symbol: "${instrument.symbol}" is halted`);
+    if (mode === "reduce_only" && !reduces && !reduceOnly)
+      return domainError(
+        "reduce_only",
+        `order.symbol: "${instrument.symbol}" accepts only orders that reduce a position (a circuit breaker is tripped)`,
+      );
+    if (reduceOnly && (side === BUY ? position >= 0 : position <= 0))
+      return domainError(
+        "reduce_only",
+        `order.reduceOnly: the account has no ${side === BUY ? "short" : "long"} ${instrument.symbol} position to reduce`,
+      );
+    const band = Number(instrument.priceBand.raw) / 10 ** instrument.priceBand.scale;
+    let limit: number;
+    if (market) {
+      // A market order sweeps no further than the band around the mark (Binance's market price cap).
+      if (!markOk)
+        return domainError(
+          "stale_price",
+          `order.price: a market order needs an ok mark to bound it; give a limit price`,
+        );
+      const edge = wadOfPrice((mark as { value: number }).value * (side === BUY ? 1 + band : 1 - band), 12);
+      const ticks = edge / (this.tickWad[no] as bigint);
+      limit = Number(ticks);
+      if (limit <= 0) limit = 1;
+    } else {
+      limit = Number(limitWad / (this.tickWad[no] as bigint));
+      if (markOk) {
+        const outside = checkPriceBand(
+          sideText,
+          Number(limitWad) / 1e18,
+          (mark as { value: number }).value,
+          band,
+          "order.price",
+        );
+        if (outside !== null) return outside;
+      }
+    }
+    const opposite: Side = side === BUY ? SELL : BUY;
+    const bestOpposite = host.books.bestPrice(no, opposite);
+    const crosses =
+      !Number.isNaN(bestOpposite) && (side === BUY ? bestOpposite <= limit : bestOpposite >= limit);
+    if (tif === "POST_ONLY" && crosses)
+      return domainError(
+        "would_cross",
+        `order.price: a post-only order at ${this.priceText(no, limit)} would trade against the book at ${this.priceText(no, bestOpposite)}`,
+      );
+    if (tif === "FOK" && host.books.available(no, opposite, limit, account, lots) < lots)
+      return domainError(
+        "unfillable",
+        `order.qty: the book cannot fill all ${this.qtyText(instrument, lots)} within ${this.priceText(no, limit)} (fill-or-kill)`,
+      );
+    if (!market && (tif === "GTC" || tif === "POST_ONLY")) {
+      const full = host.books.refusal(account, no, side, limit);
+      if (full !== null) return domainError("limit_exceeded", `order: ${full}`);
+    }
+    const short = this.marginShortfall(account, no, instrument, side, lots, limit, now);
+    if (short !== null) return short;
+    return { account, id, no, instrument, side, lots, limit, market, tif, reduceOnly };
+  }
+
+  /**
+   * Pre-trade check, in the same step as matching: with the order resting in full (its worst case, as Drift and
+   * Mango reserve), plus its taker fee at its limit, the account's initial margin must stay covered — unless the
+   * order does not raise the requirement (it reduces risk), which is always allowed.
+   */
+  private marginShortfall(
+    account: number,
+    no: number,
+    instrument: InstrumentConfig,
+    side: Side,
+    lots: number,
+    limit: number,
+    now: number,
+  ): DomainError | null {
+    const { positions, margin, config } = this.host;
+    const price = this.priceWad(no, limit);
+    const unit = this.unit[no] as bigint;
+    const before = margin.figures(account, now);
+    const existing = positions.slot(account, no);
+    const slot = existing >= 0 ? existing : positions.open(account, no);
+    positions.changeOpen(slot, side, lots, price, unit, instrument.inverse, 1);
+    const after = margin.figures(account, now);
+    positions.changeOpen(slot, side, lots, price, unit, instrument.inverse, -1);
+    if (after.crossInitial <= before.crossInitial) return null;
+    const exposure = BigInt(lots) * unit;
+    const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
+    let fee = wadMul(notional, wadOf(instrument.fees.taker), "ceil");
+    if (instrument.inverse) fee = wadMul(fee, price, "ceil");
+    const need = after.crossInitial + fee;
+    if (after.initialEquity >= need) return null;
+    const quote = config.assets.find((a) => a.id === config.quoteAsset) as AssetConfig;
+    const q = (wad: bigint) => formatDecimal(wadToRaw(wad, quote.decimals, "ceil"), quote.decimals);
+    return domainError(
+      "insufficient_margin",
+      `order.qty: initial margin with this order would be ${q(need)} ${quote.id} (fee included) against ${q(after.initialEquity > 0n ? after.initialEquity : 0n)} ${quote.id} of equity: short by ${q(need - after.initialEquity)} ${quote.id}`,
+    );
+  }
+
+  private reducible(slot: number, side: Side): number {
+    const position = this.host.positions.lots(slot);
+    return side === BUY ? Math.max(0, -position) : Math.max(0, position);
+  }
+
+  // ---- fill (an external matcher's trade) ----
+
+  /**
+   * A trade matched outside the engine: applied to both positions at once, PnL realised against sys:clearing
+   * and fees paid to sys:fees, all or nothing. It is a fact, not a request: it is not margin-checked (the
+   * venue's matcher did that); the accounts' margin is what it is after it.
+   */
+  fill(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const host = this.host;
+    const no = host.instrument(c, "fill");
+    if (typeof no !== "number") return no;
+    const instrument = host.config.instruments[no] as InstrumentConfig;
+    if (instrument.kind === "option")
+      return domainError(
+        "unsupported",
+        `fill.symbol: "${instrument.symbol}" is an option; options positions come with the options issue`,
+      );
+    const price = parseTickPrice(c["price"], instrument, "fill.price");
+    if (typeof price !== "bigint") return price;
+    const lots = parseLots(c["qty"], instrument, "fill.qty");
+    if (typeof lots !== "number") return lots;
+    const buyer = host.existingAccount(c, "fill", "buyer");
+    if (typeof buyer !== "number") return buyer;
+    const seller = host.existingAccount(c, "fill", "seller");
+    if (typeof seller !== "number") return seller;
+    if (buyer === seller)
+      return domainError("invalid", `fill.seller: "${c["seller"]}" is the same account as fill.buyer`);
+    const takerSide = c["takerSide"];
+    if (takerSide !== undefined && takerSide !== "buy" && takerSide !== "sell")
+      return domainError("invalid", `fill.takerSide: ${describeValue(takerSide)} is not "buy" or "sell"`);
+    for (const [account, field, sign] of [
+      [buyer, "buyer", 1],
+      [seller, "seller", -1],
+    ] as const) {
+      if (!host.positions.canOpen(account, no))
+        return domainError(
+          "limit_exceeded",
+          `fill.${field}: account "${host.ledger.accountId(account)}" already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
+        );
+      const slot = host.positions.slot(account, no);
+      const after = (slot < 0 ? 0 : host.positions.lots(slot)) + sign * lots;
+      if (Math.abs(after) > MAX_LOTS)
+        return domainError(
+          "limit_exceeded",
+          `fill.qty: the ${field}'s position would exceed the largest size`,
+        );
+    }
+    host.accept(ts);
+    host.positions.open(buyer, no);
+    host.positions.open(seller, no);
+    this.trade(
+      no,
+      instrument,
+      buyer,
+      seller,
+      lots,
+      price,
+      (takerSide as "buy" | "sell" | undefined) ?? null,
+      null,
+      null,
+      ts,
+      cause,
+      out,
+    );
+    return null;
+  }
+
+  /** One side of a fill: position, realised PnL against sys:clearing, fee to sys:fees; then its events. */
+  private settleSide(
+    instrument: InstrumentConfig,
+    no: number,
+    account: number,
+    lots: number,
+    price: bigint,
+    taker: boolean,
+    rebates: boolean,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): void {
+    const { positions, ledger } = this.host;
+    const slot = positions.open(account, no);
+    const unit = this.unit[no] as bigint;
+    const effect = positions.applyFill(slot, lots, price, unit, instrument.inverse);
+    const asset = ledger.asset(instrument.settlementAsset);
+    const decimals = (this.host.config.assets[asset] as AssetConfig).decimals;
+    // Realised PnL is credited rounded down (a loss is charged rounded up); the residue stays in clearing.
+    const pnl = wadToRaw(effect.realized, decimals, "floor");
+    if (pnl !== 0n) {
+      ledger.move(CLEARING, account, asset, pnl);
+      this.host.balanceEvent(ts, cause, account, asset, pnl, PNL, CLEARING, out);
+    }
+    // Fee = notional × rate: charged rounded up, a maker rebate paid rounded down (and only when the taker pays).
+    const exposure = wadAbs(BigInt(lots) * unit);
+    const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
+    const rate = wadOf(taker ? instrument.fees.taker : instrument.fees.maker);
+    let fee = 0n;
+    if (rate > 0n) fee = wadToRaw(wadMul(notional, rate, "ceil"), decimals, "ceil");
+    else if (rate < 0n && rebates) fee = -wadToRaw(wadMul(notional, -rate, "floor"), decimals, "floor");
+    if (fee !== 0n) {
+      ledger.move(account, FEES, asset, fee);
+      this.host.balanceEvent(ts, cause, account, asset, -fee, FEE, FEES, out);
+    }
+    const after = positions.lots(slot);
+    const entryValue = positions.entryValue(slot);
+    const exposureAfter = BigInt(after) * unit;
+    const entry =
+      after === 0
+        ? null
+        : instrument.inverse
+          ? inverseEntryPrice(exposureAfter, entryValue)
+          : linearEntryPrice(exposureAfter, entryValue);
+    out.push({
+      seq: this.host.nextSeq(),
+      ts,
+      type: "position",
+      cause,
+      account: ledger.accountId(account),
+      symbol: instrument.symbol,
+      qty: this.qtyText(instrument, after),
+      entryPrice:
+        entry === null
+          ? null
+          : formatDecimal(wadToRaw(entry, instrument.priceScale, "half-even"), instrument.priceScale),
+      realizedPnl: formatDecimal(pnl, decimals),
+      fee: formatDecimal(fee, decimals),
+    });
+  }
+
+  // ---- position.mode ----
+
+  /**
+   * Isolated or cross margin for one instrument, and the leverage that sets its IM (CONTRACT.md
+   * `position.mode`). The leverage is bounded by the instrument's first bracket (1 / IMR). Switching between
+   * isolated and cross needs a flat position; a new leverage on an open position must still be covered.
+   */
+  positionMode(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const { positions, margin } = this.host;
+    const account = this.host.existingAccount(c, "position.mode", "account");
+    if (typeof account !== "number") return account;
+    const no = this.host.instrument(c, "position.mode");
+    if (typeof no !== "number") return no;
+    const instrument = this.host.config.instruments[no] as InstrumentConfig;
+    if (instrument.margin === null)
+      return domainError(
+        "invalid",
+        `position.mode.symbol: "${instrument.symbol}" is an option; its margin has no leverage`,
+      );
+    const isolated = c["isolated"];
+    if (typeof isolated !== "boolean")
+      return domainError(
+        "invalid",
+        `position.mode.isolated: ${describeValue(isolated)} is not true or false`,
+      );
+    let leverage = 0n;
+    if (c["leverage"] !== undefined) {
+      const parsed = parseFixed(c["leverage"], "position.mode.leverage", "positive");
+      if (!("raw" in parsed)) return parsed;
+      leverage = wadOf(parsed);
+      const max =
+        instrument.margin.kind === "tiers"
+          ? maxLeverage(instrument.margin.tiers[0] as (typeof instrument.margin.tiers)[number])
+          : wadDiv(WAD, wadOf(instrument.margin.initial), "floor");
+      if (leverage < WAD || leverage > max)
+        return domainError(
+          "invalid",
+          `position.mode.leverage: ${describeValue(c["leverage"])} is outside 1 to the instrument's maximum of ${formatDecimal(wadToRaw(max, 4, "floor"), 4)}`,
+        );
+    }
+    if (!positions.canOpen(account, no))
+      return domainError(
+        "limit_exceeded",
+        `position.mode.symbol: the account already holds its maximum of ${MAX_POSITIONS_PER_ACCOUNT} instruments`,
+      );
+    const existing = positions.slot(account, no);
+    const open = existing >= 0 && positions.lots(existing) !== 0;
+    if (open && positions.isolated(existing) !== isolated)
+      return domainError(
+        "invalid",
+        `position.mode.isolated: the ${instrument.symbol} position is open; close it before switching between isolated and cross`,
+      );
+    if (open) {
+      // Check the new leverage by trying it, and put the old one back if it is not covered.
+      const old = positions.leverage(existing);
+      const before = margin.figures(account, ts);
+      positions.setMode(existing, isolated, leverage);
+      const after = margin.figures(account, ts);
+      if (after.initialEquity < after.crossInitial && after.crossInitial > before.crossInitial) {
+        positions.setMode(existing, isolated, old);
+        const decimals = (
+          this.host.config.assets.find((a) => a.id === this.host.config.quoteAsset) as AssetConfig
+        ).decimals;
+        return domainError(
+          "insufficient_margin",
+          `position.mode.leverage: ${describeValue(c["leverage"])} raises initial margin beyond the account's equity (short by ${formatDecimal(wadToRaw(after.crossInitial - after.initialEquity, decimals, "ceil"), decimals)} ${this.host.config.quoteAsset})`,
+        );
+      }
+    }
+    this.host.accept(ts);
+    positions.setMode(positions.open(account, no), isolated, leverage);
+    out.push({
+      seq: this.host.nextSeq(),
+      ts,
+      type: "position.mode",
+      cause,
+      account: this.host.ledger.accountId(account),
+      symbol: instrument.symbol,
+      isolated,
+      leverage: leverage === 0n ? null : formatDecimal(wadToRaw(leverage, 18, "down"), 18),
+    });
+    return null;
+  }
+
+  // ---- units ----
+
+  private priceWad(no: number, ticks: number): bigint {
+    return BigInt(ticks) * (this.tickWad[no] as bigint);
+  }
+
+  private priceText(no: number, ticks: number): string {
+    const instrument = this.host.config.instruments[no] as InstrumentConfig;
+    return formatDecimal(
+      wadToRaw(this.priceWad(no, ticks), instrument.priceScale, "down"),
+      instrument.priceScale,
+    );
+  }
+
+  private qtyText(instrument: InstrumentConfig, lots: number): string {
+    return formatDecimal(BigInt(lots) * instrument.lotSize.raw, instrument.qtyScale);
+  }
+}
