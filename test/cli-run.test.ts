@@ -94,12 +94,13 @@ describe("plimsoll run", () => {
       balances: { USDC: "10735.067891", BTC: "0.25" },
       equity: "10735.067891",
     });
-    // After the fills and a fall to 16,500: alice (long 2 at 17,100, most of her USDC withdrawn) is bankrupt.
+    // After the fills and a fall to 16,500 (the mark 16,520.34: the last trade at 17,100 pulls its basis up, within
+    // the 0.5 % band): alice (long 2 at 17,100, most of her USDC withdrawn) is bankrupt.
     const alice = events.filter((e) => e["type"] === "account" && e["account"] === "alice").at(-1);
     expect(alice).toMatchObject({
-      equity: "-434.567891",
-      initial: "330",
-      maintenance: "132",
+      equity: "-393.887822",
+      initial: "330.406801",
+      maintenance: "132.162721",
       state: "bankrupt",
     });
   });

@@ -175,3 +175,62 @@ describe("orders", () => {
     expect(events.at(-1)).toMatchObject({ type: "order.cancelled", remaining: "1", reason: "market" });
   });
 });
+
+describe("the mark follows the book", () => {
+  it("samples mid − index into the basis EMA, clamped to the basis band", () => {
+    const loaded = loadConfig({
+      quoteAsset: "USDC",
+      assets: [{ id: "USDC", decimals: 6 }],
+      indices: [{ id: "I", sources: [{ id: "x", weight: "1" }], minSources: 1, staleAfterMs: 600_000 }],
+      instruments: [
+        {
+          symbol: "P",
+          kind: "perpetual",
+          index: "I",
+          settlementAsset: "USDC",
+          contractSize: "1",
+          tickSize: "1",
+          lotSize: "1",
+          mark: { method: "ema-basis", basisHalfLifeMs: 1_000, basisSampleMs: 1_000, basisBand: "0.005" },
+          marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
+        },
+      ],
+    });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+    const engine = new Engine(loaded.config);
+    let ts = T0;
+    const price = () =>
+      engine.apply({ type: "price", ts, index: "I", source: "x", price: "10000", sourceTs: ts });
+    price();
+    engine.apply({ type: "deposit", ts, account: "a", asset: "USDC", amount: "1000000" });
+    // A book 1 % above the index: bid 10,090, ask 10,110 → mid 10,100, basis +100, clamped to +50 (0.5 %).
+    engine.apply({
+      type: "order",
+      ts,
+      account: "a",
+      id: "b",
+      symbol: "P",
+      side: "buy",
+      qty: "1",
+      price: "10090",
+    });
+    engine.apply({
+      type: "order",
+      ts,
+      account: "a",
+      id: "s",
+      symbol: "P",
+      side: "sell",
+      qty: "1",
+      price: "10110",
+    });
+    const marks: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      ts += 1_000;
+      for (const e of price()) if (e.type === "mark") marks.push(e.price);
+    }
+    expect(Number(marks[0])).toBeGreaterThan(10_000);
+    expect(marks.at(-1)).toBe("10050");
+    expect(marks.every((m) => Number(m) <= 10_050)).toBe(true);
+  });
+});

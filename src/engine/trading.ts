@@ -70,9 +70,17 @@ export class Trading {
   private readonly tickWad: readonly bigint[];
   private readonly unit: readonly bigint[];
   private readonly priceDecimals: ReadonlyMap<string, number>;
+  private readonly tickFloat: Float64Array;
+  /** Last trade price per instrument (NaN: none yet); mirrored in the mark's state, which the hash covers. */
+  private readonly lastTrade: Float64Array;
 
   constructor(host: TradingHost) {
     this.host = host;
+    this.tickFloat = Float64Array.from(
+      host.config.instruments,
+      (i) => Number(i.tickSize.raw) / 10 ** i.tickSize.scale,
+    );
+    this.lastTrade = new Float64Array(host.config.instruments.length).fill(Number.NaN);
     this.tickWad = host.config.instruments.map((i) => wadOf(i.tickSize));
     this.unit = host.config.instruments.map(unitOf);
     this.priceDecimals = new Map(host.config.indices.map((i) => [i.id, i.priceDecimals]));
@@ -123,7 +131,10 @@ export class Trading {
       this.match(no, instrument, resting, account, id, side, lots, ts, cause, out);
       remaining -= lots;
     }
-    if (remaining === 0) return null;
+    if (remaining === 0) {
+      this.publishBook(no);
+      return null;
+    }
     const rests = !args.market && (args.tif === "GTC" || args.tif === "POST_ONLY");
     const reducedAway = reduceOnly && this.reducible(slot, side) === 0;
     if (rests && !reducedAway) {
@@ -137,6 +148,7 @@ export class Trading {
         instrument.inverse,
         1,
       );
+      this.publishBook(no);
       return null;
     }
     out.push({
@@ -150,6 +162,7 @@ export class Trading {
       remaining: this.qtyText(instrument, remaining),
       reason: reducedAway ? "reduce_only" : args.market ? "market" : "ioc",
     });
+    this.publishBook(no);
     return null;
   }
 
@@ -162,8 +175,21 @@ export class Trading {
     if (order < 0)
       return domainError("unknown_order", `cancel.id: "${id}" is not a resting order of this account`);
     this.host.accept(ts);
+    const no = this.host.books.book(order);
     this.cancelResting(order, "cancelled", ts, cause, out);
+    this.publishBook(no);
     return null;
+  }
+
+  /** Hands the book's price (mid, else last trade) to the instrument's mark, whose basis samples it. */
+  private publishBook(no: number): void {
+    const books = this.host.books;
+    const bid = books.bestPrice(no, BUY);
+    const ask = books.bestPrice(no, SELL);
+    const tick = this.tickFloat[no] as number;
+    const last = this.lastTrade[no] as number;
+    const mid = Number.isNaN(bid) || Number.isNaN(ask) ? last : ((bid + ask) / 2) * tick;
+    this.host.prices.observeBook((this.host.config.instruments[no] as InstrumentConfig).symbol, mid, last);
   }
 
   private cancelResting(order: number, reason: string, ts: number, cause: number, out: EventSink): void {
@@ -258,6 +284,7 @@ export class Trading {
     out: EventSink,
   ): void {
     const ledger = this.host.ledger;
+    this.lastTrade[no] = Number(price) / 1e18;
     out.push({
       seq: this.host.nextSeq(),
       ts,
@@ -529,6 +556,7 @@ export class Trading {
       cause,
       out,
     );
+    this.publishBook(no);
     return null;
   }
 

@@ -12,8 +12,10 @@ export class MarkState {
   readonly band: number;
   private readonly basis: TimeEwma;
   private lastSampleTs = Number.NEGATIVE_INFINITY;
-  /** Latest basis observation (book mid or last trade − index); 0 until the order book exists. */
+  /** Latest basis observation (book price − index at the last sample); 0 while the book has no price. */
   observedBasis = 0;
+  /** The book's price: mid of best bid and ask, else the last trade; NaN while there is neither. */
+  bookPrice = Number.NaN;
   /** Last trade price, NaN while there is none; funding rate of the current interval, 0 until funding exists. */
   lastTrade = Number.NaN;
   fundingRate = 0;
@@ -40,6 +42,7 @@ export class MarkState {
       return;
     }
     if (now - this.lastSampleTs >= this.sampleMs) {
+      this.observedBasis = Number.isNaN(this.bookPrice) ? 0 : this.bookPrice - index;
       this.basis.update(now, this.observedBasis);
       this.lastSampleTs = now;
     }
@@ -54,6 +57,6 @@ export class MarkState {
   }
 
   canonical(): string {
-    return `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.lastTrade} ${this.publishedText} ${this.publishedStatus}`;
+    return `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.bookPrice} ${this.lastTrade} ${this.publishedText} ${this.publishedStatus}`;
   }
 }

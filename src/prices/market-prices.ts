@@ -288,6 +288,18 @@ export class MarketPrices {
     return { value: index.value + basis, ageMs: index.ageMs, status: index.status };
   }
 
+  /**
+   * The order book's price for an instrument's mark: the mid of best bid and ask, else the last trade (NaN:
+   * none). Sampled into the basis at the mark's next computation (prices issue: mark = index + EMA(basis)).
+   */
+  observeBook(symbol: string, bookPrice: number, lastTrade: number): void {
+    const m = this.markNo.get(symbol);
+    if (m === undefined) return;
+    const mark = this.marks[m] as MarkState;
+    mark.bookPrice = bookPrice;
+    mark.lastTrade = lastTrade;
+  }
+
   /** What an instrument may do now: the strictest of manual halts and the breakers over it and its index. */
   tradingMode(symbol: string): TradingMode {
     const index = this.instrumentIndex.get(symbol);
