@@ -534,6 +534,7 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
     tickSize,
     lotSize,
     maintenanceBasis: raw.maintenanceBasis,
+    settlementTwapMs: raw.settlementTwapMs,
     priceScale: decimalPlaces(raw.tickSize),
     qtyScale: decimalPlaces(raw.lotSize),
     ...terms,

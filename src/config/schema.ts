@@ -71,6 +71,7 @@ export const DEFAULTS = {
   liquidation: { feeRate: "0.005", bufferRatio: "0.02", marginCallRatio: "0.8" },
   insuranceFundBalance: "0",
   maintenanceBasis: "mark",
+  settlementTwapMs: 1_800_000,
   margin: {
     unrealizedProfitWeight: "0",
     degradedCollateralFactor: "0.5",
@@ -443,6 +444,11 @@ export const InstrumentSchema = strict({
   expiry: timestamp()
     .optional()
     .describe("Expiry (ms since the epoch). Required for futures and options only."),
+  settlementTwapMs: positiveMs()
+    .default(DEFAULTS.settlementTwapMs)
+    .describe(
+      "Futures and options: settled at the index's time-weighted average over this window before expiry (ms).",
+    ),
   right: choice(["call", "put"]).optional().describe("Options only, required."),
   strike: decimal().optional().describe("Options only, required, > 0."),
   marginTiers: listOf(MarginTierSchema, LIMITS.marginTiers)

@@ -155,6 +155,8 @@ export interface InstrumentConfig {
   readonly qtyScale: number;
   /** Futures and options; null for perpetuals. */
   readonly expiry: number | null;
+  /** Window of the index TWAP that settles a dated instrument at expiry (ms). */
+  readonly settlementTwapMs: number;
   /** Options only. */
   readonly right: "call" | "put" | null;
   readonly strike: Fixed | null;

@@ -16,12 +16,16 @@ import { accountEvent } from "./account-view.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
 import { BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
+import { Expiry } from "./expiry.js";
+import { Funding } from "./funding.js";
 import { stateHash } from "./state-hash.js";
 import { Trading } from "./trading.js";
 
 export interface EngineOptions {
   /** Assert the ledger invariant after every command (tests); it is always checked at the end of a run. */
   readonly assertInvariants?: boolean;
+  /** Tests only: a failure injected into expiry settlement after `n` accounts, to check all-or-nothing. */
+  readonly settlementFault?: (settled: number) => void;
 }
 
 type Fields = Record<string, unknown>;
@@ -58,6 +62,8 @@ export class Engine {
   readonly margin: AccountMargin;
   readonly books: OrderBooks;
   private readonly trading: Trading;
+  private readonly funding: Funding;
+  private readonly expiry: Expiry;
   private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
   private out: EventSink = { push: () => undefined };
@@ -74,6 +80,26 @@ export class Engine {
     this.margin = new AccountMargin(config, this.ledger, this.positions, this.prices);
     this.instrumentNo = new Map(config.instruments.map((instrument, i) => [instrument.symbol, i]));
     this.books = new OrderBooks(config.instruments.length);
+    this.funding = new Funding({
+      config,
+      ledger: this.ledger,
+      positions: this.positions,
+      books: this.books,
+      prices: this.prices,
+      nextSeq: () => ++this.eventSeq,
+    });
+    this.expiry = new Expiry({
+      config,
+      ledger: this.ledger,
+      positions: this.positions,
+      prices: this.prices,
+      nextSeq: () => ++this.eventSeq,
+      cancelAll: (instrument, reason, ts, cause, out) =>
+        this.trading.cancelAll(instrument, reason, ts, cause, out),
+      balanceEvent: (ts, cause, account, asset, delta, reason, counterparty, out) =>
+        this.balanceEvent(ts, cause, account, asset, delta, reason, counterparty, out),
+      ...(options.settlementFault ? { settlementFault: options.settlementFault } : {}),
+    });
     this.trading = new Trading({
       config,
       ledger: this.ledger,
@@ -89,6 +115,7 @@ export class Engine {
       accept: (ts) => {
         this.now = ts;
       },
+      isExpired: (instrument) => this.expiry.isExpired(instrument),
     });
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
@@ -118,7 +145,10 @@ export class Engine {
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */
   stateHash(): string {
-    return stateHash(this.now, this.ledger, this.prices, this.positions, this.books);
+    return stateHash(this.now, this.ledger, this.prices, this.positions, this.books, [
+      ...this.funding.canonicalLines(),
+      ...this.expiry.canonicalLines(),
+    ]);
   }
 
   /** The end event of a batch: it checks the ledger invariant and carries the state hash. */
@@ -231,12 +261,16 @@ export class Engine {
       case "tick":
         this.now = ts;
         this.prices.tick(ts, cause, this.priceSink);
+        this.funding.advance(ts, cause, out);
+        this.expiry.advance(ts, cause, out);
         return null;
       case "price": {
         const invalid = this.prices.checkPrice(c, ts);
         if (invalid !== null) return invalid;
         this.now = ts;
         this.prices.applyPrice(ts, cause, this.priceSink);
+        this.funding.advance(ts, cause, out);
+        this.expiry.advance(ts, cause, out);
         return null;
       }
       case "halt":

@@ -146,6 +146,50 @@ export interface OrderCancelledEvent extends EventHeader {
   readonly reason: string;
 }
 
+/** A perpetual's funding for one interval (CONTRACT.md `funding`), before its payments. */
+export interface FundingEvent extends EventHeader {
+  readonly type: "funding";
+  readonly symbol: string;
+  readonly rate: string;
+  readonly markPrice: string;
+  readonly indexPrice: string;
+  /** Mean premium of the interval's samples. */
+  readonly premium: string;
+  /** The interval boundary settled. */
+  readonly fundingTs: number;
+  readonly markStatus: PriceStatus;
+}
+
+/** One account's funding: + received, − paid, in the settlement asset, with the balance after. */
+export interface FundingPaymentEvent extends EventHeader {
+  readonly type: "funding.payment";
+  readonly account: string;
+  readonly symbol: string;
+  readonly asset: string;
+  readonly amount: string;
+  readonly balance: string;
+  readonly rate: string;
+}
+
+/** The insurance fund changed (CONTRACT.md `insurance`). */
+export interface InsuranceEvent extends EventHeader {
+  readonly type: "insurance";
+  readonly delta: string;
+  readonly balance: string;
+  readonly asset: string;
+  readonly reason: string;
+}
+
+/** A dated instrument settled at expiry (CONTRACT.md `settlement`). */
+export interface SettlementEvent extends EventHeader {
+  readonly type: "settlement";
+  readonly symbol: string;
+  readonly price: string;
+  readonly kind: "expiry" | "funding";
+  /** Positions closed. */
+  readonly positions: number;
+}
+
 /** One side's position after a fill. */
 export interface PositionEvent extends EventHeader {
   readonly type: "position";
@@ -185,6 +229,10 @@ export type EngineEvent =
   | OrderAcceptedEvent
   | OrderRejectedEvent
   | OrderCancelledEvent
+  | FundingEvent
+  | FundingPaymentEvent
+  | InsuranceEvent
+  | SettlementEvent
   | EndEvent
   | PriceEvent;
 

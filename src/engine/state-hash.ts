@@ -14,6 +14,7 @@ export function stateHash(
   prices: MarketPrices,
   positions: Positions,
   books: OrderBooks,
+  jobs: readonly string[],
 ): string {
   const hash = createHash("sha256");
   hash.update(`${STATE_FORMAT}\nnow ${now}\n`);
@@ -21,5 +22,6 @@ export function stateHash(
   for (const line of prices.canonicalLines()) hash.update(`${line}\n`);
   for (const line of positions.canonicalLines((a) => ledger.accountId(a))) hash.update(`${line}\n`);
   for (const line of books.canonicalLines((a) => ledger.accountId(a))) hash.update(`${line}\n`);
+  for (const line of jobs) hash.update(`${line}\n`);
   return hash.digest("hex");
 }

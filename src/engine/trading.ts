@@ -48,6 +48,8 @@ export interface TradingHost {
   instrument(c: Fields, type: string): number | DomainError;
   /** Moves the engine's clock: called once a command is known to be accepted. */
   accept(ts: number): void;
+  /** A dated instrument that has expired and settled: it takes no more orders or fills. */
+  isExpired(instrument: number): boolean;
 }
 
 /** A validated order, ready to apply. */
@@ -190,6 +192,14 @@ export class Trading {
     const last = this.lastTrade[no] as number;
     const mid = Number.isNaN(bid) || Number.isNaN(ask) ? last : ((bid + ask) / 2) * tick;
     this.host.prices.observeBook((this.host.config.instruments[no] as InstrumentConfig).symbol, mid, last);
+  }
+
+  /** Cancels every resting order of an instrument (expiry), best first on each side. */
+  cancelAll(no: number, reason: string, ts: number, cause: number, out: EventSink): void {
+    for (const side of [BUY, SELL] as const)
+      for (let order = this.host.books.best(no, side); order >= 0; order = this.host.books.best(no, side))
+        this.cancelResting(order, reason, ts, cause, out);
+    this.publishBook(no);
   }
 
   private cancelResting(order: number, reason: string, ts: number, cause: number, out: EventSink): void {
@@ -336,6 +346,8 @@ export class Trading {
     const no = host.instrument(c, "order");
     if (typeof no !== "number") return no;
     const instrument = host.config.instruments[no] as InstrumentConfig;
+    if (host.isExpired(no))
+      return domainError("halted", `order.symbol: "${instrument.symbol}" has expired and settled`);
     if (instrument.kind === "option")
       return domainError(
         "unsupported",
@@ -504,6 +516,8 @@ export class Trading {
     const no = host.instrument(c, "fill");
     if (typeof no !== "number") return no;
     const instrument = host.config.instruments[no] as InstrumentConfig;
+    if (host.isExpired(no))
+      return domainError("halted", `fill.symbol: "${instrument.symbol}" has expired and settled`);
     if (instrument.kind === "option")
       return domainError(
         "unsupported",

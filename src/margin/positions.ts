@@ -87,6 +87,11 @@ export class Positions {
     return slot;
   }
 
+  /** Slots ever opened (ids 0 … total − 1): scans by instrument go over these. */
+  get total(): number {
+    return this.count;
+  }
+
   slotCount(account: number): number {
     return account < this.slotsOf.length ? (this.slotsOf[account] as number) : 0;
   }
@@ -213,6 +218,13 @@ export class Positions {
     this.entryFloatOf[slot] = after === 0 ? 0 : Number(entry) / 1e18;
     assert(after !== 0 || entry === 0n, "positions: a closed position keeps entry value");
     return { realized, lotsBefore: before, lotsAfter: after };
+  }
+
+  /** Puts a slot's size and entry value back as they were (the undo of an all-or-nothing step). */
+  restore(slot: number, lots: number, entryValue: bigint): void {
+    this.lotsOf[slot] = lots;
+    this.entryValueOf[slot] = entryValue;
+    this.entryFloatOf[slot] = Number(entryValue) / 1e18;
   }
 
   /** Canonical text for the state hash: non-default slots in account, then instrument, order. */
