@@ -424,11 +424,11 @@ export class Engine {
     type: "withdraw" | "transfer",
   ): DomainError | null {
     if (!this.positions.hasOpenPosition(account)) return null;
-    const after = this.margin.figures(account, now, asset, -amount);
+    const after = this.margin.check(account, now, asset, -amount);
     if (after.initialEquity >= after.crossInitial) return null;
     const quote = this.config.assets[this.quote] as AssetConfig;
     const q = (wad: bigint) => formatDecimal(wadToRaw(wad, quote.decimals, "ceil"), quote.decimals);
-    const before = this.margin.figures(account, now);
+    const before = this.margin.check(account, now);
     const assetConfig = this.config.assets[asset] as AssetConfig;
     return domainError(
       "insufficient_margin",

@@ -478,11 +478,11 @@ export class Trading {
     const { positions, margin, config } = this.host;
     const price = this.priceWad(no, limit);
     const unit = this.unit[no] as bigint;
-    const before = margin.figures(account, now);
+    const before = margin.check(account, now);
     const existing = positions.slot(account, no);
     const slot = existing >= 0 ? existing : positions.open(account, no);
     positions.changeOpen(slot, side, lots, price, unit, instrument.inverse, 1);
-    const after = margin.figures(account, now);
+    const after = margin.check(account, now);
     positions.changeOpen(slot, side, lots, price, unit, instrument.inverse, -1);
     if (after.crossInitial <= before.crossInitial) return null;
     const exposure = BigInt(lots) * unit;
@@ -691,9 +691,9 @@ export class Trading {
     if (open) {
       // Check the new leverage by trying it, and put the old one back if it is not covered.
       const old = positions.leverage(existing);
-      const before = margin.figures(account, ts);
+      const before = margin.check(account, ts);
       positions.setMode(existing, isolated, leverage);
-      const after = margin.figures(account, ts);
+      const after = margin.check(account, ts);
       if (after.initialEquity < after.crossInitial && after.crossInitial > before.crossInitial) {
         positions.setMode(existing, isolated, old);
         const decimals = (
