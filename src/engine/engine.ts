@@ -24,6 +24,8 @@ import { Trading } from "./trading.js";
 export interface EngineOptions {
   /** Assert the ledger invariant after every command (tests); it is always checked at the end of a run. */
   readonly assertInvariants?: boolean;
+  /** Tests only: decide every pre-trade check on the exact path, bypassing the float screen. */
+  readonly exactChecks?: boolean;
   /** Tests only: a failure injected into expiry settlement after `n` accounts, to check all-or-nothing. */
   readonly settlementFault?: (settled: number) => void;
 }
@@ -116,6 +118,7 @@ export class Engine {
         this.now = ts;
       },
       isExpired: (instrument) => this.expiry.isExpired(instrument),
+      exactChecks: options.exactChecks ?? false,
     });
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
@@ -459,6 +462,23 @@ export class Engine {
     const id = parseId(symbol, `${type}.symbol`);
     if (typeof id !== "string") return id;
     return domainError("unknown_symbol", `${type}.symbol: "${id}" is not an instrument of this market`);
+  }
+
+  /**
+   * The pre-trade margin check of an order, without placing it (what-if): null when it would pass. `price` is in
+   * ticks of the instrument, `lots` in lots. Changes nothing.
+   */
+  preTradeCheck(
+    account: string,
+    symbol: string,
+    side: "buy" | "sell",
+    lots: number,
+    priceTicks: number,
+  ): DomainError | null {
+    const a = this.ledger.account(account);
+    const no = this.instrumentNo.get(symbol);
+    if (a < 0 || no === undefined) return domainError("invalid", "preTradeCheck: unknown account or symbol");
+    return this.trading.preTradeCheck(a, no, side === "buy" ? 0 : 1, lots, priceTicks, this.now);
   }
 
   /** Figures of an account now (tests, the service's account view). */

@@ -1,7 +1,8 @@
 // Random order flow through the engine (fast-check; the seed is printed, ORDER_FLOW_SEED replays it): ≥ 100,000
 // orders and cancels from a handful of accounts on two books, prices moving. After every command the ledger
 // balances (assertInvariants) and positions net to zero per instrument; no accepted order leaves its account
-// below initial margin if it was within it before; replaying the commands gives the same state hash.
+// below initial margin if it was within it before; replaying the commands with every pre-trade check on the exact
+// path (no float screen) gives the same state hash.
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { loadConfig } from "../config/load.js";
@@ -131,7 +132,8 @@ it(`${RUNS * ORDERS_PER_RUN} random commands: balanced, netted, within margin, r
         }
         expect(net).toBe(0);
       }
-      const replay = new Engine(config);
+      // Replayed with every pre-trade check on the exact path: the float screen decided exactly as it would have.
+      const replay = new Engine(config, { exactChecks: true });
       for (const c of commands) replay.apply(c);
       expect(replay.stateHash()).toBe(engine.stateHash());
     }),

@@ -8,8 +8,10 @@ import { parseId } from "../kernel/ids.js";
 import { WAD, wadAbs, wadDiv, wadMul, wadOf, wadOfPrice, wadToRaw } from "../kernel/wad.js";
 import { CLEARING, FEES, type Ledger } from "../ledger/ledger.js";
 import { type AccountMargin, unitOf } from "../margin/account-margin.js";
+import { priceQualityFactorFloat } from "../margin/collateral-weight.js";
 import { maxLeverage } from "../margin/margin-tiers.js";
 import { MAX_LOTS, MAX_POSITIONS_PER_ACCOUNT, type Positions } from "../margin/positions.js";
+import { RiskScreen } from "../margin/risk-screen.js";
 import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js";
 import { BUY, type OrderBooks, SELL, type Side } from "../orderbook/order-books.js";
 import type { MarketPrices } from "../prices/market-prices.js";
@@ -50,6 +52,8 @@ export interface TradingHost {
   accept(ts: number): void;
   /** A dated instrument that has expired and settled: it takes no more orders or fills. */
   isExpired(instrument: number): boolean;
+  /** Tests: decide every pre-trade check on the exact path (to compare with the float screen's decisions). */
+  readonly exactChecks?: boolean;
 }
 
 /** A validated order, ready to apply. */
@@ -76,8 +80,43 @@ export class Trading {
   /** Last trade price per instrument (NaN: none yet); mirrored in the mark's state, which the hash covers. */
   private readonly lastTrade: Float64Array;
 
+  // Float screen of the pre-trade check, and its reused inputs (no allocation per order).
+  private readonly screen: RiskScreen;
+  private readonly screenMarks: Float64Array;
+  private readonly collateralPrice: Float64Array;
+  private readonly debtPrice: Float64Array;
+  private readonly halfUlp: Float64Array;
+  private readonly assetHalfUlp: Float64Array;
+  private readonly unitFloat: Float64Array;
+  private readonly takerRate: Float64Array;
+  private readonly profitWeight: number;
+  private cacheRevision = -1;
+  private cacheTs = -1;
+  private readonly markStamp: Int8Array;
+  private readonly assetStamp: Int8Array;
+  private readonly degradedFactor: number;
+  private readonly decay: readonly { ageMs: number; factor: number }[];
+
   constructor(host: TradingHost) {
     this.host = host;
+    const { config } = host;
+    const float = (f: { raw: bigint; scale: number }) => Number(f.raw) / 10 ** f.scale;
+    this.screen = new RiskScreen(config, host.ledger, host.positions);
+    this.screenMarks = new Float64Array(config.instruments.length);
+    this.markStamp = new Int8Array(config.instruments.length);
+    this.assetStamp = new Int8Array(config.assets.length);
+    this.collateralPrice = new Float64Array(config.assets.length);
+    this.debtPrice = new Float64Array(config.assets.length);
+    this.halfUlp = new Float64Array(config.assets.length);
+    this.assetHalfUlp = Float64Array.from(config.assets, (a) => {
+      const decimals = config.indices.find((i) => i.id === a.index)?.priceDecimals ?? 8;
+      return 0.5 * 10 ** -decimals;
+    });
+    this.unitFloat = Float64Array.from(config.instruments, (i) => float(i.lotSize) * float(i.contractSize));
+    this.takerRate = Float64Array.from(config.instruments, (i) => float(i.fees.taker));
+    this.profitWeight = float(config.margin.unrealizedProfitWeight);
+    this.degradedFactor = float(config.margin.degradedCollateralFactor);
+    this.decay = config.margin.collateralAgeDecay.map((p) => ({ ageMs: p.ageMs, factor: float(p.factor) }));
     this.tickFloat = Float64Array.from(
       host.config.instruments,
       (i) => Number(i.tickSize.raw) / 10 ** i.tickSize.scale,
@@ -478,9 +517,11 @@ export class Trading {
     const { positions, margin, config } = this.host;
     const price = this.priceWad(no, limit);
     const unit = this.unit[no] as bigint;
-    const before = margin.check(account, now);
     const existing = positions.slot(account, no);
     const slot = existing >= 0 ? existing : positions.open(account, no);
+    if (!this.host.exactChecks && this.screenPasses(account, slot, no, instrument, side, lots, limit, now))
+      return null;
+    const before = margin.check(account, now);
     positions.changeOpen(slot, side, lots, price, unit, instrument.inverse, 1);
     const after = margin.check(account, now);
     positions.changeOpen(slot, side, lots, price, unit, instrument.inverse, -1);
@@ -497,6 +538,112 @@ export class Trading {
       "insufficient_margin",
       `order.qty: initial margin with this order would be ${q(need)} ${quote.id} (fee included) against ${q(after.initialEquity > 0n ? after.initialEquity : 0n)} ${quote.id} of equity: short by ${q(need - after.initialEquity)} ${quote.id}`,
     );
+  }
+
+  /** The pre-trade margin check alone, for what-if queries and the latency benchmark: null when it passes. */
+  preTradeCheck(
+    account: number,
+    no: number,
+    side: Side,
+    lots: number,
+    limit: number,
+    now: number,
+  ): DomainError | null {
+    return this.marginShortfall(
+      account,
+      no,
+      this.host.config.instruments[no] as InstrumentConfig,
+      side,
+      lots,
+      limit,
+      now,
+    );
+  }
+
+  /**
+   * The float screen's answer to the pre-trade check (src/margin/risk-screen.ts): true only when the order
+   * certainly passes — its margin wider than the screen's error bound; anything closer, or anything the screen
+   * cannot price (an isolated position, tiered collateral, a missing mark), goes to the exact check.
+   */
+  private screenPasses(
+    account: number,
+    slot: number,
+    no: number,
+    instrument: InstrumentConfig,
+    side: Side,
+    lots: number,
+    limit: number,
+    now: number,
+  ): boolean {
+    const { config, ledger, positions, prices } = this.host;
+    const marks = this.screenMarks;
+    // Reads of marks and indices are cached for the current (prices revision, ts): orders between two price
+    // updates read them once.
+    if (this.cacheRevision !== prices.revision || this.cacheTs !== now) {
+      this.cacheRevision = prices.revision;
+      this.cacheTs = now;
+      this.markStamp.fill(-1);
+      this.assetStamp.fill(-1);
+    }
+    for (let s = positions.first(account); s >= 0; s = positions.next(s)) {
+      const i = positions.instrument(s);
+      if (this.markStamp[i] !== 1) {
+        const mark = prices.markPrice((config.instruments[i] as InstrumentConfig).symbol, now);
+        marks[i] = mark === null ? Number.NaN : mark.value;
+        this.markStamp[i] = 1;
+      }
+      if (!((marks[i] as number) > 0)) return false;
+    }
+    for (let a = 0; a < config.assets.length; a++) {
+      if (ledger.balance(account, a) === 0n) continue;
+      const asset = config.assets[a] as AssetConfig;
+      if (asset.collateralTiers.length > 0) return false;
+      const weight = Number(asset.collateralWeight.raw) / 10 ** asset.collateralWeight.scale;
+      if (asset.id === config.quoteAsset) {
+        this.collateralPrice[a] = weight;
+        this.debtPrice[a] = 1;
+        this.halfUlp[a] = 0;
+        continue;
+      }
+      if (this.assetStamp[a] === 1) continue;
+      this.assetStamp[a] = 1;
+      const priced = asset.index === null ? null : prices.indexPrice(asset.index, now);
+      if (priced === null || Number.isNaN(priced.value)) {
+        this.collateralPrice[a] = 0;
+        this.debtPrice[a] = 0;
+        this.halfUlp[a] = 0;
+        continue;
+      }
+      const factor = priceQualityFactorFloat(priced.status, priced.ageMs, this.degradedFactor, this.decay);
+      this.collateralPrice[a] = priced.value * weight * factor;
+      this.debtPrice[a] = priced.value;
+      this.halfUlp[a] = this.assetHalfUlp[a] as number;
+    }
+    const screen = this.screen;
+    const priceFloat = limit * (this.tickFloat[no] as number);
+    const orders = lots * (this.unitFloat[no] as number);
+    const value = instrument.inverse ? orders / priceFloat : orders * priceFloat;
+    screen.screen(account, marks, this.collateralPrice, this.debtPrice, this.halfUlp, this.profitWeight);
+    if (screen.exactOnly) return false;
+    const initialBefore = screen.initial;
+    const boundBefore = screen.bound;
+    screen.screen(
+      account,
+      marks,
+      this.collateralPrice,
+      this.debtPrice,
+      this.halfUlp,
+      this.profitWeight,
+      slot,
+      side,
+      lots,
+      value,
+    );
+    const bound = screen.bound + boundBefore;
+    if (screen.initial + bound < initialBefore) return true; // certainly does not raise the requirement
+    const notional = instrument.inverse ? orders / priceFloat : orders * priceFloat;
+    const fee = notional * (this.takerRate[no] as number) * (instrument.inverse ? priceFloat : 1);
+    return screen.initialEquity - screen.initial - fee > bound + fee * 1e-9 + 1e-9;
   }
 
   private reducible(slot: number, side: Side): number {

@@ -66,3 +66,29 @@ function ageFactor(ageMs: number, decay: readonly DecayStep[]): bigint {
   }
   return (decay[decay.length - 1] as DecayStep).factor;
 }
+
+/** priceQualityFactor in float, for the risk screen (within one unit at 18 decimals of the exact factor). */
+export function priceQualityFactorFloat(
+  status: PriceStatus,
+  ageMs: number,
+  degradedFactor: number,
+  decay: readonly { readonly ageMs: number; readonly factor: number }[],
+): number {
+  if (status === "unavailable") return 0;
+  let factor = 1;
+  const first = decay[0];
+  if (first !== undefined) {
+    factor = (decay[decay.length - 1] as { factor: number }).factor;
+    if (ageMs <= first.ageMs) factor = first.factor;
+    else
+      for (let i = 1; i < decay.length; i++) {
+        const a = decay[i - 1] as { ageMs: number; factor: number };
+        const b = decay[i] as { ageMs: number; factor: number };
+        if (ageMs < b.ageMs) {
+          factor = a.factor + ((b.factor - a.factor) * (ageMs - a.ageMs)) / (b.ageMs - a.ageMs);
+          break;
+        }
+      }
+  }
+  return status === "degraded" && factor > degradedFactor ? degradedFactor : factor;
+}

@@ -34,6 +34,7 @@ export class Positions {
   /** Resting orders per side (0 buy, 1 sell): lots, and value as a fill would add it to entry value (wad). */
   private openLotsOf = new Float64Array(0);
   private readonly openValueOf: bigint[] = [];
+  private openValueFloatOf = new Float64Array(0);
   /** Next slot of the same account, or -1. */
   private nextOf = new Int32Array(0);
   private readonly entryValueOf: bigint[] = [];
@@ -74,6 +75,8 @@ export class Positions {
     this.openLotsOf[2 * slot + 1] = 0;
     this.openValueOf[2 * slot] = 0n;
     this.openValueOf[2 * slot + 1] = 0n;
+    this.openValueFloatOf[2 * slot] = 0;
+    this.openValueFloatOf[2 * slot + 1] = 0;
     // Slots of an account are listed in the order they were opened, which the account view follows.
     this.nextOf[slot] = -1;
     let tail = this.headOf[account] as number;
@@ -147,6 +150,10 @@ export class Positions {
     return this.openValueOf[2 * slot + side] as bigint;
   }
 
+  openValueFloat(slot: number, side: number): number {
+    return this.openValueFloatOf[2 * slot + side] as number;
+  }
+
   /** Records resting lots at a price (wad); `sign` −1 removes them (cancel or fill). Exact both ways. */
   changeOpen(
     slot: number,
@@ -161,6 +168,7 @@ export class Positions {
     const value = fillValue(BigInt(lots) * unit, price, inverse);
     this.openLotsOf[i] = (this.openLotsOf[i] as number) + sign * lots;
     this.openValueOf[i] = (this.openValueOf[i] as bigint) + BigInt(sign) * value;
+    this.openValueFloatOf[i] = Number(this.openValueOf[i]) / 1e18;
     assert(
       (this.openLotsOf[i] as number) >= 0 && (this.openValueOf[i] as bigint) >= 0n,
       "positions: open orders below zero",
@@ -253,6 +261,9 @@ export class Positions {
     const open = new Float64Array(2 * capacity);
     open.set(this.openLotsOf);
     this.openLotsOf = open;
+    const openValue = new Float64Array(2 * capacity);
+    openValue.set(this.openValueFloatOf);
+    this.openValueFloatOf = openValue;
     this.nextOf = grown(this.nextOf, (n) => new Int32Array(n));
     this.capacity = capacity;
   }

@@ -80,7 +80,16 @@ describe("RiskScreen", () => {
           }),
           { maxLength: 12 },
         ),
-        (mark, usdc, btc, fills) => {
+        fc.array(
+          fc.record({
+            instrument: fc.integer({ min: 0, max: 2 }),
+            side: fc.integer({ min: 0, max: 1 }),
+            lots: fc.integer({ min: 1, max: 100_000 }),
+            price: fc.integer({ min: 100, max: 200_000 }),
+          }),
+          { maxLength: 6 },
+        ),
+        (mark, usdc, btc, fills, orders) => {
           const ledger = new Ledger(config.assets);
           const positions = new Positions();
           const prices = new MarketPrices(config);
@@ -99,6 +108,20 @@ describe("RiskScreen", () => {
             const slot = positions.open(a, f.instrument);
             positions.applyFill(slot, f.lots, BigInt(f.price) * WAD, unitOf(instrument), instrument.inverse);
           }
+          for (const o of orders) {
+            const instrument = config.instruments[o.instrument];
+            if (!instrument) continue;
+            const slot = positions.open(a, o.instrument);
+            positions.changeOpen(
+              slot,
+              o.side,
+              o.lots,
+              BigInt(o.price) * WAD,
+              unitOf(instrument),
+              instrument.inverse,
+              1,
+            );
+          }
           const exact = margin.figures(a, T);
           const screen = new RiskScreen(config, ledger, positions);
           const marks = Float64Array.from([mark, mark, mark]);
@@ -113,7 +136,8 @@ describe("RiskScreen", () => {
           expect(Math.abs(screen.equity - wad(exact.equity))).toBeLessThanOrEqual(screen.bound);
           expect(Math.abs(screen.maintenance - wad(exact.maintenance))).toBeLessThanOrEqual(screen.bound);
           expect(Math.abs(screen.crossEquity - wad(exact.crossEquity))).toBeLessThanOrEqual(screen.bound);
-          expect(Math.abs(screen.initial - wad(exact.initial))).toBeLessThanOrEqual(screen.bound);
+          expect(Math.abs(screen.initial - wad(exact.crossInitial))).toBeLessThanOrEqual(screen.bound);
+          expect(Math.abs(screen.initialEquity - wad(exact.initialEquity))).toBeLessThanOrEqual(screen.bound);
         },
       ),
       { numRuns: 300 },

@@ -41,12 +41,14 @@ export class RiskScreen {
   // Results of the last `screen` (no object is allocated per call).
   equity = 0;
   crossEquity = 0;
+  /** crossEquity with positive PnL weighted by unrealizedProfitWeight: what initial margin is measured against. */
+  initialEquity = 0;
   initial = 0;
   maintenance = 0;
   crossMaintenance = 0;
   /** |float figure − exact figure| ≤ bound for each of the figures above. */
   bound = 0;
-  /** The account holds an isolated position: its cross figures need the exact path (isolated margin). */
+  /** The screen cannot decide for this account (an isolated position): use the exact path. */
   exactOnly = false;
 
   constructor(config: MarketConfig, ledger: Ledger, positions: Positions) {
@@ -96,11 +98,12 @@ export class RiskScreen {
   }
 
   /**
-   * Screens one account. `marks[instrument]` is each mark (NaN: none); `collateralPrice[asset]` is the value in
-   * the quote asset that one unit of the asset counts for (price × weight × quality factor; 1 × weight for the
-   * quote asset), `debtPrice[asset]` what one unit of a debt counts for (the price), and `priceHalfUlp[asset]` the
-   * rounding of the published price. An isolated position sets `exactOnly`: its isolated margin (set at entry)
-   * is the exact path's.
+   * Screens one account. `marks[instrument]` is each mark; `collateralPrice[asset]` is the value in the quote asset
+   * that one unit of the asset counts for (price × weight × quality factor; the weight for the quote asset),
+   * `debtPrice[asset]` what one unit of a debt counts for (the price), and `priceHalfUlp[asset]` the rounding of
+   * the published price. `profitWeight` is margin.unrealizedProfitWeight. An order being checked can be added as
+   * if resting (`extraSlot` ≥ 0, its side, lots and value as Positions.changeOpen would add them). An isolated
+   * position, or collateral the caller cannot price in float (tiers), sets `exactOnly`: the exact path decides.
    */
   screen(
     account: number,
@@ -108,6 +111,11 @@ export class RiskScreen {
     collateralPrice: Float64Array,
     debtPrice: Float64Array,
     priceHalfUlp: Float64Array,
+    profitWeight = 0,
+    extraSlot = -1,
+    extraSide = 0,
+    extraLots = 0,
+    extraValue = 0,
   ): void {
     let collateral = 0;
     let absSum = 0;
@@ -126,77 +134,110 @@ export class RiskScreen {
     }
     let pnl = 0;
     let crossPnl = 0;
-    let initial = 0;
+    let pnlForInitial = 0;
+    let crossInitial = 0;
     let maintenance = 0;
     let crossMaintenance = 0;
     let exactOnly = false;
     const positions = this.positions;
     for (let s = positions.first(account); s >= 0; s = positions.next(s)) {
       const lots = positions.lots(s);
-      if (lots === 0) continue;
+      const extra = s === extraSlot ? extraLots : 0;
+      const buys = positions.openLots(s, 0) + (extraSide === 0 ? extra : 0);
+      const sells = positions.openLots(s, 1) + (extraSide === 1 ? extra : 0);
+      if (lots === 0 && buys === 0 && sells === 0) continue;
+      if (positions.isolated(s)) {
+        exactOnly = true;
+        continue;
+      }
       const i = positions.instrument(s);
       const m = marks[i] as number;
-      const exposure = lots * (this.unit[i] as number);
-      const absExposure = exposure < 0 ? -exposure : exposure;
-      const entry = positions.entryValueFloat(s);
-      let upnl: number;
-      let notional: number;
-      let baseSize: number;
-      if (this.inverse[i] === 1) {
-        notional = absExposure / m;
-        upnl = (entry - exposure / m) * m; // in the quote asset at the mark
-        baseSize = notional;
-        priceSlack += absExposure * (this.markHalfUlp[i] as number) * (1 / m) * 4;
-      } else {
-        notional = absExposure * m;
-        upnl = exposure * m - entry;
-        baseSize = absExposure;
-        priceSlack += absExposure * (this.markHalfUlp[i] as number) * 2;
-      }
-      let mm: number;
-      let im: number;
-      if (this.scaling[i] === 1) {
-        const extra = baseSize * (this.perUnit[i] as number);
-        mm = notional * ((this.mmr0[i] as number) + extra);
-        im = notional * ((this.imr0[i] as number) + extra);
-      } else {
-        const end = (this.tierEnd[i] as number) - 1;
-        let t = this.tierStart[i] as number;
-        while (t < end && notional > (this.tierUpTo[t] as number)) t++;
-        mm = notional * (this.tierMmr[t] as number) - (this.tierAmount[t] as number);
-        if (mm < 0) mm = 0;
-        im = notional * (this.tierImr[t] as number);
-      }
+      const unit = this.unit[i] as number;
+      const inverse = this.inverse[i] === 1;
       const leverage = positions.leverageFloat(s);
-      if (leverage > 0 && notional / leverage > im) im = notional / leverage;
-      if (this.inverse[i] === 1) {
-        mm *= m;
-        im *= m;
-      }
-      pnl += upnl;
-      maintenance += mm;
-      initial += im;
-      if (positions.isolated(s)) exactOnly = true;
-      else {
+      const exposure = lots * unit;
+      const absExposure = exposure < 0 ? -exposure : exposure;
+      let held = 0;
+      if (lots !== 0) {
+        const entry = positions.entryValueFloat(s);
+        const upnl = inverse ? (entry - exposure / m) * m : exposure * m - entry;
+        const mm = this.requirement(i, absExposure, m, 0, false);
+        held = this.requirement(i, absExposure, m, leverage, true);
+        pnl += upnl;
         crossPnl += upnl;
+        pnlForInitial += upnl > 0 ? upnl * profitWeight : upnl;
         crossMaintenance += mm;
+        maintenance += mm;
+        absSum +=
+          (upnl < 0 ? -upnl : upnl) +
+          absExposure * (inverse ? 1 : m) +
+          mm +
+          held +
+          (entry < 0 ? -entry : entry);
+        priceSlack += absExposure * (this.markHalfUlp[i] as number) * (inverse ? 4 / m : 2);
+        ops += 16;
       }
-      absSum +=
-        (upnl < 0 ? -upnl : upnl) +
-        notional * (this.inverse[i] === 1 ? m : 1) +
-        mm +
-        im +
-        (entry < 0 ? -entry : entry);
-      ops += 12;
+      if (buys === 0 && sells === 0) {
+        crossInitial += held;
+        continue;
+      }
+      // Resting orders reserve the worse of all bids or all asks filling at their limits (AccountMargin.orderReserve).
+      let worst = 0;
+      for (let side = 0; side < 2; side++) {
+        const orderLots = side === 0 ? buys : sells;
+        if (orderLots === 0) continue;
+        const orders = orderLots * unit;
+        const value =
+          positions.openValueFloat(s, side) + (side === extraSide && s === extraSlot ? extraValue : 0);
+        const after = side === 0 ? exposure + orders : exposure - orders;
+        let need = this.requirement(i, after < 0 ? -after : after, m, leverage, true);
+        const atMark = inverse ? orders / m : orders * m;
+        const loss =
+          side === 0
+            ? inverse
+              ? atMark - value
+              : value - atMark
+            : inverse
+              ? value - atMark
+              : atMark - value;
+        if (loss > 0) need += inverse ? loss * m : loss;
+        if (need > worst) worst = need;
+        absSum += need + (value < 0 ? -value : value) * (inverse ? m : 1) + orders * (inverse ? 1 : m);
+        priceSlack += orders * (this.markHalfUlp[i] as number) * (inverse ? 4 / m : 4);
+        ops += 16;
+      }
+      crossInitial += worst > held ? worst : held;
     }
     this.equity = collateral + pnl;
     this.crossEquity = collateral + crossPnl;
-    this.initial = initial;
+    this.initialEquity = collateral + pnlForInitial;
+    this.initial = crossInitial;
     this.maintenance = maintenance;
     this.crossMaintenance = crossMaintenance;
     this.exactOnly = exactOnly;
     const nu = ops * U;
-    this.bound = (nu / (1 - nu)) * absSum * 4 + priceSlack + ops * EXACT_STEP * (1 + absSum * 1e-12);
+    this.bound = (nu / (1 - nu)) * absSum * 4 + priceSlack + ops * EXACT_STEP;
+  }
+
+  /** IM (initial) or MM of a position of |size| `absExposure` at mark `m`, in the quote asset. */
+  private requirement(i: number, absExposure: number, m: number, leverage: number, initial: boolean): number {
+    const inverse = this.inverse[i] === 1;
+    const notional = inverse ? absExposure / m : absExposure * m;
+    const baseSize = inverse ? notional : absExposure;
+    let r: number;
+    if (this.scaling[i] === 1) {
+      const extra = baseSize * (this.perUnit[i] as number);
+      r = notional * ((initial ? (this.imr0[i] as number) : (this.mmr0[i] as number)) + extra);
+    } else {
+      const end = (this.tierEnd[i] as number) - 1;
+      let t = this.tierStart[i] as number;
+      while (t < end && notional > (this.tierUpTo[t] as number)) t++;
+      r = initial
+        ? notional * (this.tierImr[t] as number)
+        : Math.max(0, notional * (this.tierMmr[t] as number) - (this.tierAmount[t] as number));
+    }
+    if (initial && leverage > 0 && notional / leverage > r) r = notional / leverage;
+    return inverse ? r * m : r;
   }
 }
 

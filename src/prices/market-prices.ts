@@ -132,6 +132,12 @@ export class MarketPrices {
 
   // ---- validation (changes nothing) ----
 
+  /**
+   * Counts changes to anything a read depends on (prices, ticks, halts, book prices): a reader may cache what it
+   * read at (revision, now). Not state: a replay reaches the same reads whatever the count.
+   */
+  revision = 0;
+
   /** Validates a `price` command's fields; on success the parsed values are in `checked`. */
   readonly checked = { index: 0, source: 0, price: 0, sourceTs: 0, text: "" };
 
@@ -196,6 +202,7 @@ export class MarketPrices {
 
   /** Applies the price last validated by `checkPrice`. */
   applyPrice(now: number, cause: number, sink: PriceEventSink): void {
+    this.revision++;
     const { index, source, price, sourceTs, text } = this.checked;
     (this.indices[index] as IndexState).observe(source, now, price, sourceTs, text);
     this.refresh(index, now, cause, sink);
@@ -203,6 +210,7 @@ export class MarketPrices {
 
   /** Time passes: staleness, marks and breakers are evaluated at `now` for every index. */
   tick(now: number, cause: number, sink: PriceEventSink): void {
+    this.revision++;
     for (let i = 0; i < this.indices.length; i++) this.refresh(i, now, cause, sink);
   }
 
@@ -225,12 +233,14 @@ export class MarketPrices {
 
   /** An operator's halt (already validated): the scope stops until resumed. */
   halt(scope: string, note: string, now: number, cause: number, sink: PriceEventSink): void {
+    this.revision++;
     this.manual.set(scope, note);
     this.manualEvent(scope, "tripped", note, now, cause, sink);
     this.afterManual(scope, now, cause, sink);
   }
 
   resume(scope: string, note: string, now: number, cause: number, sink: PriceEventSink): void {
+    this.revision++;
     this.manual.delete(scope);
     this.manualEvent(scope, "cleared", note, now, cause, sink);
     this.afterManual(scope, now, cause, sink);
@@ -293,6 +303,7 @@ export class MarketPrices {
    * none). Sampled into the basis at the mark's next computation (prices issue: mark = index + EMA(basis)).
    */
   observeBook(symbol: string, bookPrice: number, lastTrade: number): void {
+    this.revision++;
     const m = this.markNo.get(symbol);
     if (m === undefined) return;
     const mark = this.marks[m] as MarkState;
