@@ -260,3 +260,15 @@ export interface EventSink {
     counterparty: number,
   ): void;
 }
+
+/** The engine's balance-event writer, as its modules (trading, expiry) are handed it. */
+export type BalanceEventFn = (
+  ts: number,
+  cause: number,
+  account: number,
+  asset: number,
+  delta: bigint,
+  reason: number,
+  counterparty: number,
+  out: EventSink,
+) => void;

@@ -11,7 +11,7 @@ import { CLEARING, type Ledger } from "../ledger/ledger.js";
 import { unitOf } from "../margin/account-margin.js";
 import type { Positions } from "../margin/positions.js";
 import type { MarketPrices } from "../prices/market-prices.js";
-import { BALANCE_REASONS, type EventSink } from "./events.js";
+import { BALANCE_REASONS, type BalanceEventFn, type EventSink } from "./events.js";
 
 const PNL = BALANCE_REASONS.indexOf("pnl");
 
@@ -23,16 +23,7 @@ export interface ExpiryHost {
   nextSeq(): number;
   /** Cancels every resting order of an instrument, with their events. */
   cancelAll(instrument: number, reason: string, ts: number, cause: number, out: EventSink): void;
-  balanceEvent(
-    ts: number,
-    cause: number,
-    account: number,
-    asset: number,
-    delta: bigint,
-    reason: number,
-    counterparty: number,
-    out: EventSink,
-  ): void;
+  readonly balanceEvent: BalanceEventFn;
   /** Tests inject a failure after `n` accounts have been settled, to check all-or-nothing. */
   readonly settlementFault?: (settled: number) => void;
 }

@@ -16,7 +16,7 @@ import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js
 import { BUY, type OrderBooks, SELL, type Side } from "../orderbook/order-books.js";
 import type { MarketPrices } from "../prices/market-prices.js";
 import { checkPriceBand } from "../prices/price-band.js";
-import { BALANCE_REASONS, type EventSink } from "./events.js";
+import { BALANCE_REASONS, type BalanceEventFn, type EventSink } from "./events.js";
 import { parseLots, parseTickPrice } from "./instrument-args.js";
 
 type Fields = Record<string, unknown>;
@@ -36,16 +36,7 @@ export interface TradingHost {
   readonly margin: AccountMargin;
   readonly prices: MarketPrices;
   nextSeq(): number;
-  balanceEvent(
-    ts: number,
-    cause: number,
-    account: number,
-    asset: number,
-    delta: bigint,
-    reason: number,
-    counterparty: number,
-    out: EventSink,
-  ): void;
+  readonly balanceEvent: BalanceEventFn;
   existingAccount(c: Fields, type: string, field: string): number | DomainError;
   instrument(c: Fields, type: string): number | DomainError;
   /** Moves the engine's clock: called once a command is known to be accepted. */
@@ -192,17 +183,16 @@ export class Trading {
       this.publishBook(no);
       return null;
     }
-    out.push({
-      seq: this.host.nextSeq(),
-      ts,
-      type: "order.cancelled",
-      cause,
-      account: this.host.ledger.accountId(account),
+    this.cancelledEvent(
+      account,
       id,
-      symbol: instrument.symbol,
-      remaining: this.qtyText(instrument, remaining),
-      reason: reducedAway ? "reduce_only" : args.market ? "market" : "ioc",
-    });
+      instrument,
+      remaining,
+      reducedAway ? "reduce_only" : args.market ? "market" : "ioc",
+      ts,
+      cause,
+      out,
+    );
     this.publishBook(no);
     return null;
   }
@@ -259,6 +249,20 @@ export class Trading {
       -1,
     );
     books.remove(order);
+    this.cancelledEvent(account, id, instrument, lots, reason, ts, cause, out);
+  }
+
+  /** What was left of an order left the book (CONTRACT.md `order.cancelled`, with Plimsoll's reason). */
+  private cancelledEvent(
+    account: number,
+    id: string,
+    instrument: InstrumentConfig,
+    lots: number,
+    reason: string,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): void {
     out.push({
       seq: this.host.nextSeq(),
       ts,
