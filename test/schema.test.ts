@@ -44,6 +44,7 @@ describe("docs/schema", () => {
         "order.accepted",
         "order.rejected",
         "order.cancelled",
+        "margin",
         "end",
       ]),
     );

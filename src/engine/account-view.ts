@@ -3,7 +3,7 @@
 // the position's settlement asset at its decimals; prices at the instrument's or index's own scale.
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal, type Rounding } from "../kernel/decimal.js";
-import { wadDiv, wadOf, wadToRaw } from "../kernel/wad.js";
+import { wadDiv, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { AccountFigures, PriceUsed } from "../margin/account-margin.js";
 import { roundLiquidationPrice } from "../margin/liquidation-price.js";
@@ -14,19 +14,8 @@ export const RATIO_DECIMALS = 4;
 /** Decimals of weights and price-quality factors shown (rounded down). */
 export const WEIGHT_DECIMALS = 6;
 
-export function accountState(f: AccountFigures, marginCallRatio: bigint): AccountState {
-  if (f.equity < 0n) return "bankrupt";
-  if (f.crossEquity < f.crossMaintenance) return "liquidating";
-  if (
-    f.crossMaintenance > 0n &&
-    (f.crossEquity === 0n || wadDiv(f.crossMaintenance, f.crossEquity, "ceil") >= marginCallRatio)
-  )
-    return "margin_call";
-  return "healthy";
-}
-
 export function accountEvent(
-  header: { seq: number; ts: number; cause: number },
+  header: { seq: number; ts: number; cause: number; state: AccountState },
   config: MarketConfig,
   ledger: Ledger,
   account: number,
@@ -116,7 +105,7 @@ export function accountEvent(
     equity: q(f.equity, "floor"),
     initial: q(f.initial, "ceil"),
     maintenance: q(f.maintenance, "ceil"),
-    state: accountState(f, wadOf(config.liquidation.marginCallRatio)),
+    state: header.state,
     marginRatio: ratio,
     collateralValue: q(f.collateralValue, "floor"),
     freeCollateral: q(f.freeCollateral, "floor"),

@@ -7,6 +7,8 @@ import { isId, parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { wadToRaw } from "../kernel/wad.js";
 import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { LIQUIDATING, STATE_NAMES } from "../liquidation/margin-state.js";
+import { MarginWatch } from "../liquidation/margin-watch.js";
 import { type AccountFigures, AccountMargin } from "../margin/account-margin.js";
 import { Positions } from "../margin/positions.js";
 import { OrderBooks } from "../orderbook/order-books.js";
@@ -66,6 +68,7 @@ export class Engine {
   private readonly trading: Trading;
   private readonly funding: Funding;
   private readonly expiry: Expiry;
+  readonly watch: MarginWatch;
   private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
   private out: EventSink = { push: () => undefined };
@@ -87,6 +90,14 @@ export class Engine {
       ledger: this.ledger,
       positions: this.positions,
       books: this.books,
+      prices: this.prices,
+      nextSeq: () => ++this.eventSeq,
+    });
+    this.watch = new MarginWatch({
+      config,
+      ledger: this.ledger,
+      positions: this.positions,
+      margin: this.margin,
       prices: this.prices,
       nextSeq: () => ++this.eventSeq,
     });
@@ -118,6 +129,9 @@ export class Engine {
         this.now = ts;
       },
       isExpired: (instrument) => this.expiry.isExpired(instrument),
+      touch: (account) => this.watch.touch(account),
+      reduceOnlyAccount: (account) =>
+        this.watch.isFrozen(account) || this.watch.stateOf(account) >= LIQUIDATING,
       exactChecks: options.exactChecks ?? false,
     });
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
@@ -143,7 +157,10 @@ export class Engine {
     this.out = out;
     const error = this.dispatch(command, cause, out);
     if (error !== null) this.reject(command, cause, error, out);
-    else if (this.assertInvariants) this.ledger.assertBalanced();
+    else {
+      this.watch.evaluate(this.now, cause, (event) => out.push(event));
+      if (this.assertInvariants) this.ledger.assertBalanced();
+    }
   }
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */
@@ -151,6 +168,7 @@ export class Engine {
     return stateHash(this.now, this.ledger, this.prices, this.positions, this.books, [
       ...this.funding.canonicalLines(),
       ...this.expiry.canonicalLines(),
+      ...this.watch.canonicalLines((a) => this.ledger.accountId(a)),
     ]);
   }
 
@@ -266,6 +284,7 @@ export class Engine {
         this.prices.tick(ts, cause, this.priceSink);
         this.funding.advance(ts, cause, out);
         this.expiry.advance(ts, cause, out);
+        this.watch.touchHolders();
         return null;
       case "price": {
         const invalid = this.prices.checkPrice(c, ts);
@@ -274,6 +293,7 @@ export class Engine {
         this.prices.applyPrice(ts, cause, this.priceSink);
         this.funding.advance(ts, cause, out);
         this.expiry.advance(ts, cause, out);
+        this.watch.touchHolders();
         return null;
       }
       case "halt":
@@ -341,6 +361,7 @@ export class Engine {
     if (refused !== null) return prefix(refused, "deposit");
     this.now = ts;
     const account = this.ledger.deposit(known, accountId, asset, amount);
+    if (this.positions.hasOpenPosition(account)) this.watch.touch(account);
     this.balanceEvent(ts, cause, account, asset, amount, DEPOSIT, -1, out);
     return null;
   }
@@ -357,6 +378,7 @@ export class Engine {
     if (short !== null) return short;
     this.now = ts;
     this.ledger.withdraw(account, asset, amount);
+    this.watch.touch(account);
     this.balanceEvent(ts, cause, account, asset, -amount, WITHDRAW, -1, out);
     return null;
   }
@@ -378,6 +400,8 @@ export class Engine {
     if (short !== null) return short;
     this.now = ts;
     this.ledger.transfer(from, to, asset, amount);
+    this.watch.touch(from);
+    this.watch.touch(to);
     this.balanceEvent(ts, cause, from, asset, -amount, TRANSFER, to, out);
     this.balanceEvent(ts, cause, to, asset, amount, TRANSFER, from, out);
     return null;
@@ -404,6 +428,7 @@ export class Engine {
     this.now = ts;
     if (type === "halt") this.prices.halt(scope, note, ts, cause, this.priceSink);
     else this.prices.resume(scope, note, ts, cause, this.priceSink);
+    this.watch.touchHolders();
     return null;
   }
 
@@ -445,7 +470,7 @@ export class Engine {
       this.margin.availableToWithdraw(account, asset, figures, ts),
     );
     return accountEvent(
-      { seq: ++this.eventSeq, ts, cause },
+      { seq: ++this.eventSeq, ts, cause, state: STATE_NAMES[this.watch.stateOf(account)] },
       this.config,
       this.ledger,
       account,

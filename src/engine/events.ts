@@ -1,9 +1,11 @@
 // Events of the contract (CONTRACT.md "Events") that this engine emits, with their exact field order: the
 // order objects are built in is the order they are serialised in, so output is byte-for-byte deterministic.
 import type { ErrorCode } from "../kernel/errors.js";
+import type { MarginEvent } from "../liquidation/margin-watch.js";
 import type { PriceEvent } from "../prices/price-events.js";
 import type { PriceStatus } from "../prices/priced.js";
 
+export type { MarginEvent } from "../liquidation/margin-watch.js";
 export type { BreakerEvent, IndexEvent, MarkEvent, PriceEvent } from "../prices/price-events.js";
 
 export interface EventHeader {
@@ -233,6 +235,7 @@ export type EngineEvent =
   | FundingPaymentEvent
   | InsuranceEvent
   | SettlementEvent
+  | MarginEvent
   | EndEvent
   | PriceEvent;
 

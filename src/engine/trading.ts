@@ -43,6 +43,10 @@ export interface TradingHost {
   accept(ts: number): void;
   /** A dated instrument that has expired and settled: it takes no more orders or fills. */
   isExpired(instrument: number): boolean;
+  /** An account whose margin may have changed (a fill): its margin state is re-evaluated after the command. */
+  touch(account: number): void;
+  /** The account may only reduce risk: it is liquidating, or frozen on a price that cannot be trusted. */
+  reduceOnlyAccount(account: number): boolean;
   /** Tests: decide every pre-trade check on the exact path (to compare with the float screen's decisions). */
   readonly exactChecks?: boolean;
 }
@@ -450,6 +454,11 @@ export class Trading {
         "reduce_only",
         `order.symbol: "${instrument.symbol}" accepts only orders that reduce a position (a circuit breaker is tripped)`,
       );
+    if (host.reduceOnlyAccount(account) && !reduces && !reduceOnly)
+      return domainError(
+        "reduce_only",
+        `order.account: "${host.ledger.accountId(account)}" may only reduce its positions (liquidating, or frozen on a price that cannot be trusted)`,
+      );
     if (reduceOnly && (side === BUY ? position >= 0 : position <= 0))
       return domainError(
         "reduce_only",
@@ -741,6 +750,7 @@ export class Trading {
     const { positions, ledger } = this.host;
     const slot = positions.open(account, no);
     const unit = this.unit[no] as bigint;
+    this.host.touch(account);
     const effect = positions.applyFill(slot, lots, price, unit, instrument.inverse);
     const asset = ledger.asset(instrument.settlementAsset);
     const decimals = (this.host.config.assets[asset] as AssetConfig).decimals;

@@ -1,0 +1,34 @@
+// The margin state of an account: healthy → margin_call → liquidating → bankrupt, with hysteresis on the way
+// back (an account leaves margin_call or liquidating only once its equity is back to MM × (1 + buffer)), so noise
+// around a threshold does not flap. A pure function of the figures and the previous state.
+import { WAD, wadMul } from "../kernel/wad.js";
+
+export const HEALTHY = 0;
+export const MARGIN_CALL = 1;
+export const LIQUIDATING = 2;
+export const BANKRUPT = 3;
+export type MarginState = typeof HEALTHY | typeof MARGIN_CALL | typeof LIQUIDATING | typeof BANKRUPT;
+export const STATE_NAMES = ["healthy", "margin_call", "liquidating", "bankrupt"] as const;
+
+export interface StateInputs {
+  /** Equity the cross positions' maintenance is measured against (wad, quote asset). */
+  readonly equity: bigint;
+  readonly maintenance: bigint;
+  /** marginCallRatio and bufferRatio as wads. */
+  readonly marginCallRatio: bigint;
+  readonly bufferRatio: bigint;
+}
+
+// bankrupt: equity < 0; liquidating: equity < MM; margin_call: MM ≥ ratio × equity; healthy otherwise —
+// except that from margin_call or liquidating the way back to healthy needs equity ≥ MM × (1 + buffer)
+export function nextMarginState(previous: MarginState, f: StateInputs): MarginState {
+  if (f.equity < 0n) return BANKRUPT;
+  if (f.equity < f.maintenance) return LIQUIDATING;
+  const restored = f.equity >= wadMul(f.maintenance, WAD + f.bufferRatio, "ceil");
+  // A liquidation restores MM × (1 + buffer): short of that, the account is still being liquidated.
+  if (previous === LIQUIDATING && !restored) return LIQUIDATING;
+  const called = f.maintenance > 0n && wadMul(f.equity, f.marginCallRatio, "floor") <= f.maintenance;
+  if (called) return MARGIN_CALL;
+  if ((previous === MARGIN_CALL || previous === BANKRUPT) && !restored) return MARGIN_CALL;
+  return HEALTHY;
+}
