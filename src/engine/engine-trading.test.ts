@@ -233,4 +233,64 @@ describe("the mark follows the book", () => {
     expect(marks.at(-1)).toBe("10050");
     expect(marks.every((m) => Number(m) <= 10_050)).toBe(true);
   });
+
+  it("uses the last trade only while it is fresh: a stale trade says nothing about the basis", () => {
+    const loaded = loadConfig({
+      quoteAsset: "USDC",
+      assets: [{ id: "USDC", decimals: 6 }],
+      indices: [{ id: "I", sources: [{ id: "x", weight: "1" }], minSources: 1, staleAfterMs: 600_000 }],
+      instruments: [
+        {
+          symbol: "P",
+          kind: "perpetual",
+          index: "I",
+          settlementAsset: "USDC",
+          contractSize: "1",
+          tickSize: "1",
+          lotSize: "1",
+          mark: { method: "ema-basis", basisHalfLifeMs: 60_000, basisSampleMs: 1_000, basisBand: "0.005" },
+          marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
+        },
+      ],
+    });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+    const engine = new Engine(loaded.config);
+    let ts = T0;
+    const price = (p: string) =>
+      engine.apply({ type: "price", ts, index: "I", source: "x", price: p, sourceTs: ts });
+    price("10000");
+    for (const a of ["a", "b"])
+      engine.apply({ type: "deposit", ts, account: a, asset: "USDC", amount: "1000000" });
+    engine.apply({
+      type: "order",
+      ts,
+      account: "a",
+      id: "s",
+      symbol: "P",
+      side: "sell",
+      qty: "1",
+      price: "10000",
+    });
+    engine.apply({
+      type: "order",
+      ts,
+      account: "b",
+      id: "b",
+      symbol: "P",
+      side: "buy",
+      qty: "1",
+      price: "10000",
+    });
+    ts += 5_000; // a fresh trade 5 % under the index pulls the mark (clamped to the 0.5 % band)
+    const fresh = price("10500").find((e) => e.type === "mark");
+    expect(Number((fresh as { price: string }).price)).toBeLessThan(10_500);
+    ts += 120_000; // two minutes later the trade is stale: no basis is observed, the EMA decays toward 0
+    for (let i = 0; i < 600; i++) {
+      ts += 1_000;
+      price("10500");
+    }
+    // Twelve half-lives of no basis: the mark is back within 0.02 of the index (a stale trade would hold it 52.5 below).
+    const mark = price("10501").find((e) => e.type === "mark") as { price: string };
+    expect(Math.abs(Number(mark.price) - 10_501)).toBeLessThan(0.02);
+  });
 });

@@ -74,6 +74,7 @@ export class Trading {
   private readonly tickFloat: Float64Array;
   /** Last trade price per instrument (NaN: none yet); mirrored in the mark's state, which the hash covers. */
   private readonly lastTrade: Float64Array;
+  private readonly lastTradeTs: Float64Array;
 
   // Float screen of the pre-trade check, and its reused inputs (no allocation per order).
   private readonly screen: RiskScreen;
@@ -117,6 +118,7 @@ export class Trading {
       (i) => Number(i.tickSize.raw) / 10 ** i.tickSize.scale,
     );
     this.lastTrade = new Float64Array(host.config.instruments.length).fill(Number.NaN);
+    this.lastTradeTs = new Float64Array(host.config.instruments.length).fill(Number.NEGATIVE_INFINITY);
     this.tickWad = host.config.instruments.map((i) => wadOf(i.tickSize));
     this.unit = host.config.instruments.map(unitOf);
     this.priceDecimals = new Map(host.config.indices.map((i) => [i.id, i.priceDecimals]));
@@ -222,9 +224,13 @@ export class Trading {
     const bid = books.bestPrice(no, BUY);
     const ask = books.bestPrice(no, SELL);
     const tick = this.tickFloat[no] as number;
-    const last = this.lastTrade[no] as number;
-    const mid = Number.isNaN(bid) || Number.isNaN(ask) ? last : ((bid + ask) / 2) * tick;
-    this.host.prices.observeBook((this.host.config.instruments[no] as InstrumentConfig).symbol, mid, last);
+    const mid = Number.isNaN(bid) || Number.isNaN(ask) ? Number.NaN : ((bid + ask) / 2) * tick;
+    this.host.prices.observeBook(
+      (this.host.config.instruments[no] as InstrumentConfig).symbol,
+      mid,
+      this.lastTrade[no] as number,
+      this.lastTradeTs[no] as number,
+    );
   }
 
   /** Cancels every resting order of an instrument (expiry), best first on each side. */
@@ -342,6 +348,7 @@ export class Trading {
   ): void {
     const ledger = this.host.ledger;
     this.lastTrade[no] = Number(price) / 1e18;
+    this.lastTradeTs[no] = ts;
     out.push({
       seq: this.host.nextSeq(),
       ts,

@@ -14,8 +14,11 @@ export class MarkState {
   private lastSampleTs = Number.NEGATIVE_INFINITY;
   /** Latest basis observation (book price − index at the last sample); 0 while the book has no price. */
   observedBasis = 0;
-  /** The book's price: mid of best bid and ask, else the last trade; NaN while there is neither. */
+  /** Mid of the best bid and ask; NaN while the book is not two-sided. */
   bookPrice = Number.NaN;
+  /** When the last trade happened: without a two-sided book it stands for the basis only while fresh. */
+  lastTradeTs = Number.NEGATIVE_INFINITY;
+  private readonly halfLifeMs: number;
   /** Last trade price, NaN while there is none; funding rate of the current interval, 0 until funding exists. */
   lastTrade = Number.NaN;
   fundingRate = 0;
@@ -31,6 +34,7 @@ export class MarkState {
     this.sampleMs = config.mark.basisSampleMs;
     this.band = Number(formatFixed(config.mark.basisBand));
     this.basis = new TimeEwma(config.mark.basisHalfLifeMs);
+    this.halfLifeMs = config.mark.basisHalfLifeMs;
     if (config.funding !== null) this.intervalMs = config.funding.intervalMs;
   }
 
@@ -42,7 +46,14 @@ export class MarkState {
       return;
     }
     if (now - this.lastSampleTs >= this.sampleMs) {
-      this.observedBasis = Number.isNaN(this.bookPrice) ? 0 : this.bookPrice - index;
+      // The book's mid; else the last trade while younger than the basis half-life (a stale trade says nothing
+      // about the basis now); else no basis.
+      const book = !Number.isNaN(this.bookPrice)
+        ? this.bookPrice
+        : now - this.lastTradeTs <= this.halfLifeMs
+          ? this.lastTrade
+          : Number.NaN;
+      this.observedBasis = Number.isNaN(book) ? 0 : book - index;
       this.basis.update(now, this.observedBasis);
       this.lastSampleTs = now;
     }
@@ -57,6 +68,6 @@ export class MarkState {
   }
 
   canonical(): string {
-    return `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.bookPrice} ${this.lastTrade} ${this.publishedText} ${this.publishedStatus}`;
+    return `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.bookPrice} ${this.lastTrade} ${this.lastTradeTs} ${this.publishedText} ${this.publishedStatus}`;
   }
 }

@@ -299,16 +299,17 @@ export class MarketPrices {
   }
 
   /**
-   * The order book's price for an instrument's mark: the mid of best bid and ask, else the last trade (NaN:
-   * none). Sampled into the basis at the mark's next computation (prices issue: mark = index + EMA(basis)).
+   * The order book's prices for an instrument's mark: the mid of best bid and ask (NaN unless two-sided) and the
+   * last trade with its time. Sampled into the basis at the mark's next computation (mark = index + EMA(basis)).
    */
-  observeBook(symbol: string, bookPrice: number, lastTrade: number): void {
+  observeBook(symbol: string, mid: number, lastTrade: number, lastTradeTs: number): void {
     this.revision++;
     const m = this.markNo.get(symbol);
     if (m === undefined) return;
     const mark = this.marks[m] as MarkState;
-    mark.bookPrice = bookPrice;
+    mark.bookPrice = mid;
     mark.lastTrade = lastTrade;
+    mark.lastTradeTs = lastTradeTs;
   }
 
   /** What an instrument may do now: the strictest of manual halts and the breakers over it and its index. */
