@@ -1,6 +1,6 @@
 // `npm start`: a real market day through the engine, summarised for a person. 2022-12-13 (US CPI at 13:30 UTC),
-// four venues of the bundled QuantConnect/Lean sample data, plus a few accounts whose BTC collateral is valued at
-// the index as the day goes.
+// four venues of the bundled QuantConnect/Lean sample data, plus a few accounts: BTC collateral valued at the index
+// as the day goes, and two perpetual positions (one thinly margined) through funding and the margin states.
 import { fileURLToPath } from "node:url";
 import type { MarketConfig } from "../config/types.js";
 import { Engine } from "../engine/engine.js";
@@ -11,17 +11,58 @@ import { readConfigFile } from "./config-file.js";
 const CONFIG = fileURLToPath(new URL("../../examples/replay/lean-2022-12-13.config.json", import.meta.url));
 const DAY = Date.UTC(2022, 11, 13);
 
-/** A few accounts: deposits before the open, queries at noon and at the close. */
-function accountCommands(): { ts: number; command: Record<string, unknown> }[] {
+type Extra = {
+  ts: number;
+  command: Record<string, unknown> | ((engine: Engine) => Record<string, unknown>[]);
+};
+
+/**
+ * A few accounts: collateral before the open; at 00:30 a market maker quotes BTC-PERP around the mark, carol buys
+ * 2 BTC at the market and dave sells 2 BTC (thinly margined) at the bid, and the maker withdraws what is left;
+ * account queries around the CPI release and at the close.
+ */
+function accountCommands(): Extra[] {
   const at = (h: number, m: number) => DAY + (h * 60 + m) * 60_000 + 999;
+  const t = at(0, 30);
+  const quotes = (engine: Engine) => {
+    const mark = engine.prices.markPrice("BTC-PERP", t)?.value ?? Number.NaN;
+    const price = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
+    const order = (account: string, id: string, side: string, qty: string, p?: string, tif?: string) => ({
+      type: "order",
+      ts: t,
+      account,
+      id,
+      symbol: "BTC-PERP",
+      side,
+      qty,
+      ...(p === undefined ? {} : { price: p }),
+      ...(tif === undefined ? {} : { tif }),
+    });
+    return [
+      order("mm", "ask", "sell", "3", price(mark * 1.0005)),
+      order("mm", "bid", "buy", "3", price(mark * 0.9995)),
+      order("carol", "long", "buy", "2"),
+      // A limit IOC at the bid: a market order would reserve the fall to the band's edge (5 %) as its worst case.
+      order("dave", "short", "sell", "2", price(mark * 0.9995), "IOC"),
+      { type: "cancel", ts: t, account: "mm", id: "ask" },
+      { type: "cancel", ts: t, account: "mm", id: "bid" },
+    ];
+  };
   return [
     { ts: DAY, command: { type: "deposit", ts: DAY, account: "alice", asset: "USDC", amount: "25000" } },
     { ts: DAY, command: { type: "deposit", ts: DAY, account: "alice", asset: "BTC", amount: "1.5" } },
     { ts: DAY, command: { type: "deposit", ts: DAY, account: "bob", asset: "BTC", amount: "0.25" } },
+    { ts: DAY, command: { type: "deposit", ts: DAY, account: "mm", asset: "USDC", amount: "1000000" } },
+    { ts: DAY, command: { type: "deposit", ts: DAY, account: "carol", asset: "USDC", amount: "5000" } },
+    { ts: DAY, command: { type: "deposit", ts: DAY, account: "dave", asset: "USDC", amount: "1600" } },
+    { ts: t, command: quotes },
     { ts: at(13, 29), command: { type: "query.account", ts: at(13, 29), account: "alice" } },
     { ts: at(13, 35), command: { type: "query.account", ts: at(13, 35), account: "alice" } },
+    { ts: at(13, 35), command: { type: "query.account", ts: at(13, 35), account: "dave" } },
     { ts: at(23, 59), command: { type: "query.account", ts: at(23, 59), account: "alice" } },
     { ts: at(23, 59), command: { type: "query.account", ts: at(23, 59), account: "bob" } },
+    { ts: at(23, 59), command: { type: "query.account", ts: at(23, 59), account: "carol" } },
+    { ts: at(23, 59), command: { type: "query.account", ts: at(23, 59), account: "dave" } },
   ];
 }
 
@@ -32,13 +73,16 @@ function replay(config: MarketConfig): { engine: Engine; events: EngineEvent[]; 
   const events: EngineEvent[] = [];
   const start = process.hrtime.bigint();
   let line = 0;
+  const apply = (e: Extra) => {
+    const commands = typeof e.command === "function" ? e.command(engine) : [e.command];
+    for (const c of commands) engine.applyInto(c, ++line, events);
+  };
   for (const text of feed) {
     const command = JSON.parse(text) as { ts: number };
-    while (extra.length > 0 && (extra[0] as { ts: number }).ts <= command.ts)
-      engine.applyInto((extra.shift() as { command: unknown }).command, ++line, events);
+    while (extra.length > 0 && (extra[0] as Extra).ts <= command.ts) apply(extra.shift() as Extra);
     engine.applyInto(command, ++line, events);
   }
-  for (const e of extra) engine.applyInto(e.command, ++line, events);
+  for (const e of extra) apply(e);
   engine.end(events);
   return { engine, events, ms: Number(process.hrtime.bigint() - start) / 1e6, lines: line };
 }
@@ -104,12 +148,47 @@ export async function runDemo(_args: readonly string[]): Promise<number> {
     });
   }
   out.push("");
+  out.push(
+    "Trades on BTC-PERP (the maker quoted ±0.05 % around the mark at 00:30, then withdrew its quotes):",
+  );
+  for (const e of events)
+    if (e.type === "trade")
+      out.push(`  ${hhmm(e.ts)}  ${pad(e.buyer, 6)} buys from ${pad(e.seller, 6)} ${e.qty} at ${e.price}`);
+  for (const e of events)
+    if (e.type === "order.rejected")
+      out.push(`  ${hhmm(e.ts)}  ${pad(e.account, 6)} order refused: ${e.code} (${e.message})`);
+  out.push("");
+  out.push("Funding (8-hourly; no book after 00:30, so no premium: the interest rate):");
+  for (const e of events)
+    if (e.type === "funding") {
+      const paid = events.filter((p) => p.type === "funding.payment" && p.cause === e.cause);
+      out.push(
+        `  ${hhmm(e.ts)}  rate ${pad(e.rate, 10)} mark ${pad(e.markPrice, 14)} ${paid.length} payments`,
+      );
+    }
+  out.push("");
+  out.push("Margin states (every transition, with the prices behind it):");
+  const margins = events.filter((e) => e.type === "margin");
+  if (margins.length === 0) out.push("  none");
+  for (const e of margins.slice(0, 8))
+    if (e.type === "margin")
+      out.push(
+        `  ${hhmm(e.ts)}  ${pad(e.account, 6)} ${pad(e.state, 12)} equity ${pad(e.equity, 12)} maintenance ${pad(e.maintenance, 10)} ${e.prices.map((p) => `${p.symbol} ${p.price} (${p.status}, ${p.ageMs} ms)`).join(", ")}`,
+      );
+  if (margins.length > 8)
+    out.push(
+      `  … ${margins.length - 8} more: dave's 2 BTC short with 1,600 USDC sits at its thresholds all afternoon (liquidation itself is the next increment)`,
+    );
+  out.push("");
   out.push("Accounts (BTC collateral valued at the index × 0.95, only while the index is ok):");
   for (const e of events.filter((x): x is AccountEvent => x.type === "account")) {
     const btc = e.collateral.find((c) => c.asset === "BTC");
-    out.push(
-      `  ${hhmm(e.ts)}  ${pad(e.account, 6)} equity ${pad(e.equity, 14)} (BTC ${btc?.balance ?? "0"} at ${btc?.price ?? "-"}, ${btc?.status ?? "-"})`,
-    );
+    const position = e.positions[0];
+    const detail =
+      position === undefined
+        ? `(BTC ${btc?.balance ?? "0"} at ${btc?.price ?? "-"}, ${btc?.status ?? "-"})`
+        : `(BTC-PERP ${position.qty} from ${position.entryPrice}, PnL ${position.unrealizedPnl}, liquidation at ${position.liquidationPrice ?? "-"}; ${e.state})`;
+    out.push(`  ${hhmm(e.ts)}  ${pad(e.account, 6)} equity ${pad(e.equity, 14)} ${detail}`);
   }
   out.push("");
   out.push(`Ledger balanced ✓   state hash ${engine.stateHash()}`);

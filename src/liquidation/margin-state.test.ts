@@ -31,7 +31,8 @@ describe("nextMarginState", () => {
     expect(at(LIQUIDATING, 101, 100)).toBe(LIQUIDATING);
     expect(at(LIQUIDATING, 102, 100)).toBe(MARGIN_CALL);
     expect(at(LIQUIDATING, 200, 100)).toBe(HEALTHY);
-    expect(at(MARGIN_CALL, 126, 100)).toBe(HEALTHY);
+    expect(at(MARGIN_CALL, 126, 100)).toBe(MARGIN_CALL); // 0.8 × 126 = 100.8 < 102: not yet
+    expect(at(MARGIN_CALL, 128, 100)).toBe(HEALTHY); // 0.8 × 128 = 102.4 ≥ MM × 1.02
     // a sequence oscillating by ±0.5 around MM changes state once
     const states: MarginState[] = [];
     let s: MarginState = HEALTHY;
@@ -60,6 +61,7 @@ describe("nextMarginState", () => {
           const s = at(p as MarginState, e, m);
           if (e < m) expect(s === LIQUIDATING || s === BANKRUPT).toBe(true);
           if (e >= 0 && e * 100 >= m * 102) expect(s === HEALTHY || s === MARGIN_CALL).toBe(true);
+          if (e * 80 >= m * 102) expect(s).toBe(HEALTHY);
         },
       ),
     );

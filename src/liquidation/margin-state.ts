@@ -19,16 +19,16 @@ export interface StateInputs {
   readonly bufferRatio: bigint;
 }
 
-// bankrupt: equity < 0; liquidating: equity < MM; margin_call: MM ≥ ratio × equity; healthy otherwise —
-// except that from margin_call or liquidating the way back to healthy needs equity ≥ MM × (1 + buffer)
+// bankrupt: equity < 0; liquidating: equity < MM; margin_call: MM ≥ ratio × equity; healthy otherwise — each
+// threshold crossed back only with the buffer to spare: out of liquidating at equity ≥ MM × (1 + buffer) (what a
+// partial liquidation restores), out of margin_call at ratio × equity ≥ MM × (1 + buffer)
 export function nextMarginState(previous: MarginState, f: StateInputs): MarginState {
   if (f.equity < 0n) return BANKRUPT;
   if (f.equity < f.maintenance) return LIQUIDATING;
-  const restored = f.equity >= wadMul(f.maintenance, WAD + f.bufferRatio, "ceil");
-  // A liquidation restores MM × (1 + buffer): short of that, the account is still being liquidated.
-  if (previous === LIQUIDATING && !restored) return LIQUIDATING;
-  const called = f.maintenance > 0n && wadMul(f.equity, f.marginCallRatio, "floor") <= f.maintenance;
-  if (called) return MARGIN_CALL;
-  if ((previous === MARGIN_CALL || previous === BANKRUPT) && !restored) return MARGIN_CALL;
+  const buffered = wadMul(f.maintenance, WAD + f.bufferRatio, "ceil");
+  if (previous >= LIQUIDATING && f.equity < buffered) return LIQUIDATING;
+  const weighted = wadMul(f.equity, f.marginCallRatio, "floor");
+  if (f.maintenance > 0n && weighted <= f.maintenance) return MARGIN_CALL;
+  if (previous !== HEALTHY && f.maintenance > 0n && weighted < buffered) return MARGIN_CALL;
   return HEALTHY;
 }
