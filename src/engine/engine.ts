@@ -20,6 +20,7 @@ import { type CommandType, commandSpec, isCommandType, unknownField } from "./co
 import { BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
 import { Expiry } from "./expiry.js";
 import { Funding } from "./funding.js";
+import { Liquidator } from "./liquidator.js";
 import { stateHash } from "./state-hash.js";
 import { Trading } from "./trading.js";
 
@@ -69,6 +70,7 @@ export class Engine {
   private readonly funding: Funding;
   private readonly expiry: Expiry;
   readonly watch: MarginWatch;
+  private readonly liquidator: Liquidator;
   private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
   private out: EventSink = { push: () => undefined };
@@ -134,6 +136,14 @@ export class Engine {
         this.watch.isFrozen(account) || this.watch.stateOf(account) >= LIQUIDATING,
       exactChecks: options.exactChecks ?? false,
     });
+    this.liquidator = new Liquidator({
+      config,
+      ledger: this.ledger,
+      margin: this.margin,
+      watch: this.watch,
+      trading: this.trading,
+      nextSeq: () => ++this.eventSeq,
+    });
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
     const fund = config.insuranceFund;
@@ -158,7 +168,10 @@ export class Engine {
     const error = this.dispatch(command, cause, out);
     if (error !== null) this.reject(command, cause, error, out);
     else {
-      this.watch.evaluate(this.now, cause, (event) => out.push(event));
+      const push = (event: EngineEvent) => out.push(event);
+      this.watch.evaluate(this.now, cause, push);
+      // Liquidations act on the states just decided; the accounts they touch are decided again after them.
+      if (this.liquidator.run(this.now, cause, out)) this.watch.evaluate(this.now, cause, push);
       if (this.assertInvariants) this.ledger.assertBalanced();
     }
   }

@@ -192,6 +192,19 @@ export interface SettlementEvent extends EventHeader {
   readonly positions: number;
 }
 
+/** Part of a position closed by liquidation (CONTRACT.md `liquidation`), naming the margin decision it acts on. */
+export interface LiquidationEvent extends EventHeader {
+  readonly type: "liquidation";
+  readonly account: string;
+  readonly symbol: string;
+  readonly qty: string;
+  readonly price: string;
+  readonly fee: string;
+  readonly via: "book" | "insurance" | "adl";
+  /** Seq of the `margin` event whose decision this carries out. */
+  readonly decision: number;
+}
+
 /** One side's position after a fill. */
 export interface PositionEvent extends EventHeader {
   readonly type: "position";
@@ -236,6 +249,7 @@ export type EngineEvent =
   | InsuranceEvent
   | SettlementEvent
   | MarginEvent
+  | LiquidationEvent
   | EndEvent
   | PriceEvent;
 

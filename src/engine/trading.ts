@@ -298,6 +298,7 @@ export class Trading {
     ts: number,
     cause: number,
     out: EventSink,
+    liquidation = false,
   ): void {
     const { books, positions } = this.host;
     const maker = books.account(resting);
@@ -322,12 +323,13 @@ export class Trading {
       seller,
       lots,
       price,
-      side === BUY ? "buy" : "sell",
+      liquidation ? null : side === BUY ? "buy" : "sell",
       side === BUY ? takerId : makerId,
       side === BUY ? makerId : takerId,
       ts,
       cause,
       out,
+      liquidation,
     );
   }
 
@@ -345,6 +347,7 @@ export class Trading {
     ts: number,
     cause: number,
     out: EventSink,
+    liquidation = false,
   ): void {
     const ledger = this.host.ledger;
     this.lastTrade[no] = Number(price) / 1e18;
@@ -361,7 +364,7 @@ export class Trading {
       seller: ledger.accountId(seller),
       buyOrder,
       sellOrder,
-      liquidation: false,
+      liquidation,
     });
     this.settleSide(
       instrument,
@@ -669,6 +672,54 @@ export class Trading {
   private reducible(slot: number, side: Side): number {
     const position = this.host.positions.lots(slot);
     return side === BUY ? Math.max(0, -position) : Math.max(0, position);
+  }
+
+  // ---- liquidation (driven by src/engine/liquidator.ts) ----
+
+  /** Cancels every resting order of an account (a liquidation starts so), with their events. */
+  cancelAccountOrders(account: number, ts: number, cause: number, out: EventSink): void {
+    const books: number[] = [];
+    for (const order of this.host.books.ordersOf(account)) {
+      const no = this.host.books.book(order);
+      if (!books.includes(no)) books.push(no);
+      this.cancelResting(order, "liquidation", ts, cause, out);
+    }
+    for (const no of books.sort((a, b) => a - b)) this.publishBook(no);
+  }
+
+  /**
+   * A liquidation order: IOC through the book for `lots`, no worse than `limit` ticks (the bankruptcy price), with
+   * no trading fee for the liquidated side (the liquidator charges its liquidation fee). Returns each fill as
+   * [lots, price wad], in order.
+   */
+  liquidationOrder(
+    account: number,
+    no: number,
+    side: Side,
+    lots: number,
+    limit: number,
+    id: string,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): [number, bigint][] {
+    const books = this.host.books;
+    const instrument = this.host.config.instruments[no] as InstrumentConfig;
+    const opposite: Side = side === BUY ? SELL : BUY;
+    const fills: [number, bigint][] = [];
+    let remaining = lots;
+    while (remaining > 0) {
+      const resting = books.best(no, opposite);
+      if (resting < 0) break;
+      const price = books.price(resting);
+      if (side === BUY ? price > limit : price < limit) break;
+      const take = Math.min(remaining, books.lots(resting));
+      fills.push([take, this.priceWad(no, price)]);
+      this.match(no, instrument, resting, account, id, side, take, ts, cause, out, true);
+      remaining -= take;
+    }
+    this.publishBook(no);
+    return fills;
   }
 
   // ---- fill (an external matcher's trade) ----

@@ -63,6 +63,8 @@ export class MarginWatch {
   private round = 1;
   /** Accounts not healthy or frozen: they are re-evaluated whenever prices move. */
   private flagged = 0;
+  /** Seq of each account's last margin event: the evidence link of the liquidation events that follow. */
+  private readonly decision = new Map<number, number>();
   private readonly marginCallRatio: bigint;
   private readonly bufferRatio: bigint;
   private readonly quoteDecimals: number;
@@ -78,6 +80,20 @@ export class MarginWatch {
 
   stateOf(account: number): MarginState {
     return account < this.state.length ? (this.state[account] as MarginState) : HEALTHY;
+  }
+
+  /** The seq of the margin event that last set the account's state: the decision its liquidation acts on. */
+  decisionOf(account: number): number {
+    return this.decision.get(account) ?? 0;
+  }
+
+  /** Accounts to liquidate now: liquidating or bankrupt, and not frozen on a bad price; in account order. */
+  liquidatable(): number[] {
+    const found: number[] = [];
+    if (this.flagged === 0) return found;
+    for (let a = 0; a < this.state.length; a++)
+      if ((this.state[a] as number) >= LIQUIDATING && this.frozen[a] === 0) found.push(a);
+    return found;
   }
 
   isFrozen(account: number): boolean {
@@ -135,7 +151,9 @@ export class MarginWatch {
     this.flagged += (next !== HEALTHY || frozen ? 1 : 0) - (previous !== HEALTHY || wasFrozen ? 1 : 0);
     this.state[account] = next;
     this.frozen[account] = frozen ? 1 : 0;
-    push(this.event(account, next, f, frozen, reason, now, cause));
+    const event = this.event(account, next, f, frozen, reason, now, cause);
+    this.decision.set(account, event.seq);
+    push(event);
   }
 
   /** Why a price behind these figures may not be acted on, or null. */
@@ -203,7 +221,7 @@ export class MarginWatch {
     const lines: string[] = [];
     for (let a = 0; a < this.state.length; a++)
       if (this.state[a] !== HEALTHY || this.frozen[a] === 1)
-        lines.push(`margin ${accountId(a)} ${this.state[a]} ${this.frozen[a]}`);
+        lines.push(`margin ${accountId(a)} ${this.state[a]} ${this.frozen[a]} ${this.decisionOf(a)}`);
     yield* lines.sort();
   }
 

@@ -124,6 +124,15 @@ export class OrderBooks {
     return o;
   }
 
+  /** An account's resting orders, oldest slot first (a scan of the pool: for liquidation, which is rare). */
+  ordersOf(account: number): number[] {
+    const found: number[] = [];
+    if (this.openOrders(account) === 0) return found;
+    for (let o = 0; o < this.orderIds.length; o++)
+      if ((this.orderLevel[o] as number) >= 0 && this.orderAccount[o] === account) found.push(o);
+    return found;
+  }
+
   /** The first order at the best price of a side, or -1. */
   best(book: number, side: Side): number {
     const s = this.side(book, side);
