@@ -13,10 +13,11 @@ it("plimsoll demo replays 2022-12-13 through the engine and summarises indices, 
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toContain("US CPI day");
-  expect(r.stdout).toMatch(/5,902 commands → [\d,]+ events in \d+ ms, 0 rejected/);
+  expect(r.stdout).toMatch(/5,905 commands → [\d,]+ events in \d+ ms, 0 rejected/);
   expect(r.stdout).toMatch(/00:30 {2}carol {2}buys from mm {5}2 at 17174\.8/);
   expect(r.stdout).toMatch(/13:31 {2}dave {3}margin_call/);
   expect(r.stdout).toMatch(/13:31 {2}dave {3}liquidating/);
+  expect(r.stdout).toMatch(/13:31 {2}dave {3}liquidated 1 at 17938\.7 through the book/);
   expect(r.stdout).toMatch(/08:00 {2}rate 0\.0001/);
   expect(r.stdout).toContain("13:31:00");
   expect(r.stdout).toContain("capped from");

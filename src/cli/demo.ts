@@ -18,7 +18,8 @@ type Extra = {
 
 /**
  * A few accounts: collateral before the open; at 00:30 a market maker quotes BTC-PERP around the mark, carol buys
- * 2 BTC at the market and dave sells 2 BTC (thinly margined) at the bid, and the maker withdraws what is left;
+ * 2 BTC at the market and dave sells 2 BTC (thinly margined) at the bid, and the maker withdraws what is left but
+ * a ladder of offers 4.5–6 % higher — which the CPI spike makes dave's liquidation buy from;
  * account queries around the CPI release and at the close.
  */
 function accountCommands(): Extra[] {
@@ -46,6 +47,10 @@ function accountCommands(): Extra[] {
       order("dave", "short", "sell", "2", price(mark * 0.9995), "IOC"),
       { type: "cancel", ts: t, account: "mm", id: "ask" },
       { type: "cancel", ts: t, account: "mm", id: "bid" },
+      // A ladder of offers far above the market, left all day: the book a liquidation can buy from.
+      order("mm", "offer-1", "sell", "1", price(mark * 1.045)),
+      order("mm", "offer-2", "sell", "1", price(mark * 1.05)),
+      order("mm", "offer-3", "sell", "2", price(mark * 1.06)),
     ];
   };
   return [
@@ -149,16 +154,22 @@ export async function runDemo(_args: readonly string[]): Promise<number> {
   }
   out.push("");
   out.push(
-    "Trades on BTC-PERP (the maker quoted ±0.05 % around the mark at 00:30, then withdrew its quotes):",
+    "Trades on BTC-PERP (the maker quoted ±0.05 % around the mark at 00:30, withdrew those quotes and left offers 4.5–6 % higher):",
   );
   for (const e of events)
     if (e.type === "trade")
-      out.push(`  ${hhmm(e.ts)}  ${pad(e.buyer, 6)} buys from ${pad(e.seller, 6)} ${e.qty} at ${e.price}`);
+      out.push(
+        `  ${hhmm(e.ts)}  ${pad(e.buyer, 6)} buys from ${pad(e.seller, 6)} ${e.qty} at ${e.price}${e.liquidation ? "  (liquidation)" : ""}`,
+      );
+    else if (e.type === "liquidation")
+      out.push(
+        `  ${hhmm(e.ts)}  ${pad(e.account, 6)} liquidated ${e.qty} at ${e.price} through the ${e.via}, fee ${e.fee} to the insurance fund (decision #${e.decision})`,
+      );
   for (const e of events)
     if (e.type === "order.rejected")
       out.push(`  ${hhmm(e.ts)}  ${pad(e.account, 6)} order refused: ${e.code} (${e.message})`);
   out.push("");
-  out.push("Funding (8-hourly; no book after 00:30, so no premium: the interest rate):");
+  out.push("Funding (8-hourly; only offers above the index after 00:30, so no premium: the interest rate):");
   for (const e of events)
     if (e.type === "funding") {
       const paid = events.filter((p) => p.type === "funding.payment" && p.cause === e.cause);
@@ -177,7 +188,7 @@ export async function runDemo(_args: readonly string[]): Promise<number> {
       );
   if (margins.length > 8)
     out.push(
-      `  … ${margins.length - 8} more: dave's 2 BTC short with 1,600 USDC sits at its thresholds all afternoon (liquidation itself is the next increment)`,
+      `  … ${margins.length - 8} more: what is left of dave's short sits near its thresholds through the afternoon`,
     );
   out.push("");
   out.push("Accounts (BTC collateral valued at the index × 0.95, only while the index is ok):");
