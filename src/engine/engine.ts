@@ -374,7 +374,7 @@ export class Engine {
     if (refused !== null) return prefix(refused, "deposit");
     this.now = ts;
     const account = this.ledger.deposit(known, accountId, asset, amount);
-    if (this.positions.hasOpenPosition(account)) this.watch.touch(account);
+    this.touchIfExposed(account);
     this.balanceEvent(ts, cause, account, asset, amount, DEPOSIT, -1, out);
     return null;
   }
@@ -391,7 +391,7 @@ export class Engine {
     if (short !== null) return short;
     this.now = ts;
     this.ledger.withdraw(account, asset, amount);
-    this.watch.touch(account);
+    this.touchIfExposed(account);
     this.balanceEvent(ts, cause, account, asset, -amount, WITHDRAW, -1, out);
     return null;
   }
@@ -413,8 +413,8 @@ export class Engine {
     if (short !== null) return short;
     this.now = ts;
     this.ledger.transfer(from, to, asset, amount);
-    this.watch.touch(from);
-    this.watch.touch(to);
+    this.touchIfExposed(from);
+    this.touchIfExposed(to);
     this.balanceEvent(ts, cause, from, asset, -amount, TRANSFER, to, out);
     this.balanceEvent(ts, cause, to, asset, amount, TRANSFER, from, out);
     return null;
@@ -490,6 +490,17 @@ export class Engine {
       figures,
       available,
     );
+  }
+
+  /** Queues an account's margin state for evaluation when a balance change can move it: it holds positions or
+   * orders, or is not healthy. Pure ledger traffic stays off the margin path. */
+  private touchIfExposed(account: number): void {
+    if (
+      this.positions.hasOpenPosition(account) ||
+      this.watch.stateOf(account) !== 0 ||
+      this.watch.isFrozen(account)
+    )
+      this.watch.touch(account);
   }
 
   /** The instrument named by `field`, or an error naming it. */

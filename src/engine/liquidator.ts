@@ -47,6 +47,7 @@ export class Liquidator {
 
   /** Liquidates what the watch marks liquidatable; true when anything traded (the accounts are decided again). */
   run(now: number, cause: number, out: EventSink): boolean {
+    if (!this.host.watch.anyFlagged) return false; // the common case, one comparison per command
     let budget = MAX_LIQUIDATION_ORDERS;
     let traded = false;
     for (const account of this.host.watch.liquidatable()) {

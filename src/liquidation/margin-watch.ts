@@ -87,6 +87,11 @@ export class MarginWatch {
     return this.decision.get(account) ?? 0;
   }
 
+  /** Some account is not healthy or is frozen. */
+  get anyFlagged(): boolean {
+    return this.flagged > 0;
+  }
+
   /** Accounts to liquidate now: liquidating or bankrupt, and not frozen on a bad price; in account order. */
   liquidatable(): number[] {
     const found: number[] = [];
