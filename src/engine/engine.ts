@@ -168,10 +168,9 @@ export class Engine {
     const error = this.dispatch(command, cause, out);
     if (error !== null) this.reject(command, cause, error, out);
     else {
-      const push = (event: EngineEvent) => out.push(event);
-      this.watch.evaluate(this.now, cause, push);
+      this.watch.evaluate(this.now, cause, out);
       // Liquidations act on the states just decided; the accounts they touch are decided again after them.
-      if (this.liquidator.run(this.now, cause, out)) this.watch.evaluate(this.now, cause, push);
+      if (this.liquidator.run(this.now, cause, out)) this.watch.evaluate(this.now, cause, out);
       if (this.assertInvariants) this.ledger.assertBalanced();
     }
   }

@@ -123,15 +123,20 @@ export class MarginWatch {
   }
 
   /** Evaluates the queued accounts at `now`, in account order (deterministic), writing `margin` events. */
-  evaluate(now: number, cause: number, push: (event: MarginEvent) => void): void {
+  evaluate(now: number, cause: number, out: { push(event: MarginEvent): unknown }): void {
     if (this.queue.length === 0) return;
     this.queue.sort((a, b) => a - b);
-    for (const account of this.queue) this.evaluateOne(account, now, cause, push);
+    for (const account of this.queue) this.evaluateOne(account, now, cause, out);
     this.queue.length = 0;
     this.round++;
   }
 
-  private evaluateOne(account: number, now: number, cause: number, push: (event: MarginEvent) => void): void {
+  private evaluateOne(
+    account: number,
+    now: number,
+    cause: number,
+    out: { push(event: MarginEvent): unknown },
+  ): void {
     if (this.host.ledger.isSystem(account)) return;
     const f = this.host.margin.check(account, now);
     const previous = this.stateOf(account);
@@ -158,7 +163,7 @@ export class MarginWatch {
     this.frozen[account] = frozen ? 1 : 0;
     const event = this.event(account, next, f, frozen, reason, now, cause);
     this.decision.set(account, event.seq);
-    push(event);
+    out.push(event);
   }
 
   /** Why a price behind these figures may not be acted on, or null. */
