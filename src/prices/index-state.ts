@@ -6,6 +6,7 @@ import { assert } from "../kernel/errors.js";
 import { TimeEwma } from "./ewma.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
+import { PublishedPrice } from "./published-price.js";
 import { SortedPrices } from "./sorted-prices.js";
 import { WindowExtremes } from "./window-extremes.js";
 
@@ -63,7 +64,7 @@ export class IndexState {
   rawMedian = Number.NaN;
   usedCount = 0;
   /** What was last published, to emit an event only on a change of price or status. */
-  publishedText = "";
+  readonly published: PublishedPrice;
   publishedStatus: PriceStatus | "" = "";
   private readonly publishedRoles: Uint8Array;
   /** Each source's price text, and its entry in the `sources` of the last event (immutable, so reusable). */
@@ -90,6 +91,7 @@ export class IndexState {
     this.cap = config.outlierMode === "cap";
     this.minSources = config.minSources;
     this.decimals = config.priceDecimals;
+    this.published = new PublishedPrice(config.priceDecimals);
     this.maxClockSkewMs = config.maxClockSkewMs;
     this.price = new Float64Array(n).fill(Number.NaN);
     this.sourceTs = new Float64Array(n).fill(Number.NaN);
@@ -230,16 +232,22 @@ export class IndexState {
    * Whether the index must be published again: its price (as published), status, or the part any source played
    * changed since the last publication; records the new publication when so.
    */
-  republish(text: string): boolean {
-    let changed = text !== this.publishedText || this.status !== this.publishedStatus;
+  republish(): boolean {
+    const key = this.published.keyOf(this.value);
+    let changed = this.published.differs(this.value, key) || this.status !== this.publishedStatus;
     for (let i = 0; i < this.role.length; i++)
       if (this.role[i] !== this.publishedRoles[i]) {
         changed = true;
         this.publishedRoles[i] = this.role[i] as number;
       }
-    this.publishedText = text;
+    this.published.record(this.value, key);
     this.publishedStatus = this.status;
     return changed;
+  }
+
+  /** The published price's text. */
+  get publishedText(): string {
+    return this.published.text;
   }
 
   ageMs(now: number): number {

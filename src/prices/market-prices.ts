@@ -8,7 +8,7 @@ import { Breaker, type BreakerTransition } from "./breaker.js";
 import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor.js";
 import { IndexState } from "./index-state.js";
 import { MarkState } from "./mark-state.js";
-import type { BreakerReason, PriceEventSink } from "./price-events.js";
+import type { BreakerReason, IndexEvent, MarkEvent, PriceEventSink } from "./price-events.js";
 import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
 import { WindowExtremes } from "./window-extremes.js";
@@ -80,7 +80,7 @@ export class MarketPrices {
       this.instrumentIndex.set(instrument.symbol, index);
       if (instrument.kind === "option") continue; // option marks come from the volatility surface
       const m = this.marks.length;
-      this.marks.push(new MarkState(instrument));
+      this.marks.push(new MarkState(instrument, (this.indices[index] as IndexState).decimals));
       this.markNo.set(instrument.symbol, m);
       this.markIndex.push(index);
       (this.marksOf[index] as number[]).push(m);
@@ -317,20 +317,11 @@ export class MarketPrices {
     // An index that has never had a price publishes nothing and trips nothing: orders on it are refused as
     // stale_price by the pre-trade check; there is no dislocation to report.
     if (Number.isNaN(state.value)) return;
-    const text = priceText(state.value, state.decimals);
-    if (state.republish(text)) {
-      sink.push({
-        seq: sink.nextSeq(),
-        ts: now,
-        type: "index",
-        cause,
-        index: state.id,
-        price: text,
-        status: state.status,
-        ageMs: state.ageMs(now),
-        sources: state.usedList(),
-        excluded: state.excludedList(),
-      });
+    if (state.republish()) {
+      const seq = sink.nextSeq();
+      const raw = sink.raw?.();
+      if (raw?.index !== undefined) raw.index(seq, now, cause, index);
+      else sink.push(this.indexEvent(index, seq, now, cause));
     }
     this.watchIndex(index, now, cause, sink);
     for (const m of this.marksOf[index] as number[]) this.refreshMark(m, state, now, cause, sink);
@@ -370,22 +361,19 @@ export class MarketPrices {
   private refreshMark(m: number, index: IndexState, now: number, cause: number, sink: PriceEventSink): void {
     const mark = this.marks[m] as MarkState;
     mark.compute(now, index.value);
-    // With no basis (no book yet, or the index method) the mark is the index: reuse its published text.
-    const text = mark.value === index.value ? index.publishedText : priceText(mark.value, index.decimals);
-    if ((text !== mark.publishedText || index.status !== mark.publishedStatus) && !Number.isNaN(mark.value)) {
-      mark.publishedText = text;
+    // With no basis (no book yet, or the index method) the mark is the index: it shares the index's key.
+    const published = mark.published;
+    const key = mark.value === index.value ? index.published.key : published.keyOf(mark.value);
+    if (
+      (published.differs(mark.value, key) || index.status !== mark.publishedStatus) &&
+      !Number.isNaN(mark.value)
+    ) {
+      published.record(mark.value, key);
       mark.publishedStatus = index.status;
-      sink.push({
-        seq: sink.nextSeq(),
-        ts: now,
-        type: "mark",
-        cause,
-        symbol: mark.symbol,
-        price: text,
-        index: index.id,
-        status: index.status,
-        ageMs: index.ageMs(now),
-      });
+      const seq = sink.nextSeq();
+      const raw = sink.raw?.();
+      if (raw?.mark !== undefined) raw.mark(seq, now, cause, m);
+      else sink.push(this.markEvent(m, seq, now, cause));
     }
     const w = this.markWatch[m];
     if (w === null || w === undefined || index.status === "unavailable" || Number.isNaN(mark.value)) return;
@@ -393,6 +381,45 @@ export class MarketPrices {
     w.measured = w.monitor.measured;
     w.limit = w.monitor.limit;
     this.report(w, w.breaker.observe(now, bad), now, cause, sink);
+  }
+
+  /**
+   * The `index` event of index number `index` as last published, at `ts`: what the object channel emits, and what
+   * a consumer of the raw channel builds during its `index` call (it reads the state as just published).
+   */
+  indexEvent(index: number, seq: number, ts: number, cause: number): IndexEvent {
+    const state = this.indices[index] as IndexState;
+    return {
+      seq,
+      ts,
+      type: "index",
+      cause,
+      index: state.id,
+      price: state.publishedText,
+      status: state.status,
+      ageMs: state.ageMs(ts),
+      sources: state.usedList(),
+      excluded: state.excludedList(),
+    };
+  }
+
+  /** The `mark` event of mark number `m` as last published, at `ts` (as `indexEvent`). */
+  markEvent(m: number, seq: number, ts: number, cause: number): MarkEvent {
+    const mark = this.marks[m] as MarkState;
+    const index = this.indices[this.markIndex[m] as number] as IndexState;
+    // A mark equal to its index reuses the index's text: one formatting for both.
+    const same = mark.published.value === index.published.value;
+    return {
+      seq,
+      ts,
+      type: "mark",
+      cause,
+      symbol: mark.symbol,
+      price: same ? index.publishedText : mark.publishedText,
+      index: index.id,
+      status: index.status,
+      ageMs: index.ageMs(ts),
+    };
   }
 
   private report(
