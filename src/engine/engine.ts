@@ -77,6 +77,7 @@ export class Engine {
   private readonly priceSink: PriceEventSink = {
     nextSeq: () => ++this.eventSeq,
     push: (event) => this.out.push(event),
+    raw: () => this.out,
   };
 
   constructor(config: MarketConfig, options: EngineOptions = {}) {

@@ -2,7 +2,7 @@
 // order objects are built in is the order they are serialised in, so output is byte-for-byte deterministic.
 import type { ErrorCode } from "../kernel/errors.js";
 import type { MarginEvent } from "../liquidation/margin-watch.js";
-import type { PriceEvent } from "../prices/price-events.js";
+import type { PriceEvent, RawPriceEvents } from "../prices/price-events.js";
 import type { PriceStatus } from "../prices/priced.js";
 
 export type { MarginEvent } from "../liquidation/margin-watch.js";
@@ -261,9 +261,10 @@ export type BalanceReason = (typeof BALANCE_REASONS)[number];
  * Where the engine writes its events; an array is one. A sink may also take balance changes raw (`balance`):
  * exact integers and ledger numbers, nothing formatted or allocated, for consumers that encode events
  * themselves (the batch runner hands them to a writer thread). The engine then calls `balance` instead of
- * `push` for balance events; everything else still arrives through `push`.
+ * `push` for balance events; likewise `index` and `mark` (RawPriceEvents, read `engine.prices` during the call)
+ * for those events; everything else still arrives through `push`.
  */
-export interface EventSink {
+export interface EventSink extends RawPriceEvents {
   push(event: EngineEvent): unknown;
   balance?(
     seq: number,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ewmaAlpha, MAX_HALF_LIFE_MS, TimeEwma } from "./ewma.js";
+import { ALPHA_MEMO_MS, ewmaAlpha, MAX_HALF_LIFE_MS, TimeEwma } from "./ewma.js";
 
 describe("ewmaAlpha", () => {
   it("is 1 − 2^(−dt/h): a half at one half-life, three quarters at two", () => {
@@ -144,5 +144,38 @@ describe("TimeEwma", () => {
     expect(e.count).toBe(0);
     expect(e.lastTs).toBeNaN();
     expect(e.update(5, 3)).toBe(3);
+  });
+});
+
+describe("TimeEwma's memoised α", () => {
+  it("gives bit for bit the value of the formula, for memoised, fractional and long gaps alike", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.array(
+          fc.tuple(
+            fc.oneof(
+              fc.integer({ min: 0, max: ALPHA_MEMO_MS + 10 }),
+              fc.double({ min: 0, max: 10_000, noNaN: true }),
+            ),
+            fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 50 },
+        ),
+        (h, steps) => {
+          const e = new TimeEwma(h);
+          let ts = 0;
+          let value = Number.NaN;
+          for (const [dt, x] of steps) {
+            const first = Number.isNaN(value);
+            const last = ts;
+            ts += first ? 0 : dt;
+            const next = first ? x : value + ewmaAlpha(ts - last, h) * (x - value);
+            value = first ? x : (x >= value ? next > x : next < x) ? x : next;
+            expect(Object.is(e.update(ts, x), value)).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });

@@ -21,6 +21,21 @@ export function ewmaAlpha(dtMs: number, halfLifeMs: number): number {
   return 1 - 2 ** (-dtMs / halfLifeMs);
 }
 
+/** Whole-ms gaps below this have their α memoised per half-life: the power is most of an update's cost. */
+export const ALPHA_MEMO_MS = 4096;
+// Shared by every average with the same half-life; a memo of a pure function, so replay is unaffected.
+const memos = new Map<number, Float64Array>();
+
+/** The α memo of one half-life (NaN: not computed yet). */
+function alphaMemo(halfLifeMs: number): Float64Array {
+  let memo = memos.get(halfLifeMs);
+  if (memo === undefined) {
+    memo = new Float64Array(ALPHA_MEMO_MS).fill(Number.NaN);
+    memos.set(halfLifeMs, memo);
+  }
+  return memo;
+}
+
 /**
  * EWMA of irregularly spaced observations with a half-life in ms.
  *
@@ -37,6 +52,7 @@ export function ewmaAlpha(dtMs: number, halfLifeMs: number): number {
  */
 export class TimeEwma {
   readonly halfLifeMs: number;
+  readonly #alphas: Float64Array;
   #value = Number.NaN;
   #count = 0;
   #lastTs = Number.NaN;
@@ -45,6 +61,15 @@ export class TimeEwma {
     if (!(halfLifeMs > 0 && halfLifeMs <= MAX_HALF_LIFE_MS))
       throw new RangeError(`TimeEwma: halfLifeMs ${halfLifeMs} is not in (0, ${MAX_HALF_LIFE_MS}]`);
     this.halfLifeMs = halfLifeMs;
+    this.#alphas = alphaMemo(halfLifeMs);
+  }
+
+  /** ewmaAlpha(dt, halfLifeMs), from the memo for a whole number of ms below ALPHA_MEMO_MS. */
+  #alpha(dt: number): number {
+    if (!(dt < ALPHA_MEMO_MS && Number.isInteger(dt))) return ewmaAlpha(dt, this.halfLifeMs);
+    let alpha = this.#alphas[dt]!;
+    if (Number.isNaN(alpha)) alpha = this.#alphas[dt] = ewmaAlpha(dt, this.halfLifeMs);
+    return alpha;
   }
 
   /** Folds in observation `x` at time `ts` (ms) and returns the new value. */
@@ -57,7 +82,7 @@ export class TimeEwma {
       const dt = ts - this.#lastTs;
       if (dt < 0) throw new RangeError(`TimeEwma.update: ts ${ts} is before the last ts ${this.#lastTs}`);
       const v = this.#value;
-      const next = v + ewmaAlpha(dt, this.halfLifeMs) * (x - v);
+      const next = v + this.#alpha(dt) * (x - v);
       // Rounding could carry `next` an ulp past x; the value never leaves the range of what was observed.
       this.#value = (x >= v ? next > x : next < x) ? x : next;
     }

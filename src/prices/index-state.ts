@@ -2,11 +2,12 @@
 // average of the fresh sources after outliers beyond a band around their median are capped or excluded.
 import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
+import { assert } from "../kernel/errors.js";
 import { TimeEwma } from "./ewma.js";
-import { median } from "./median.js";
-import { capToBand, isOutlier } from "./outlier-band.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
+import { PublishedPrice } from "./published-price.js";
+import { SortedPrices } from "./sorted-prices.js";
 import { WindowExtremes } from "./window-extremes.js";
 
 /** Explicit limit: sources per index (the median's scratch space is sized by it). */
@@ -28,6 +29,9 @@ export class IndexState {
   readonly sourceIds: readonly string[];
   readonly staleAfterMs: number;
   readonly band: number;
+  // The band's edges relative to the median, 1 ∓ band: the same products outlier-band.ts computes per call.
+  private readonly bandLow: number;
+  private readonly bandHigh: number;
   readonly cap: boolean;
   readonly minSources: number;
   readonly decimals: number;
@@ -47,8 +51,10 @@ export class IndexState {
   private readonly peekRole: Uint8Array;
   private readonly peekUsed: Float64Array;
   private readonly used: Float64Array;
-  private readonly fresh: Float64Array;
-  private readonly scratch: Float64Array;
+  /** The fresh prices, sorted, as of the last evaluation; which sources are in it, at which price. */
+  private readonly sorted: SortedPrices;
+  private readonly inSorted: Uint8Array;
+  private readonly sortedPrice: Float64Array;
   // the index
   value = Number.NaN;
   status: PriceStatus = "unavailable";
@@ -58,7 +64,7 @@ export class IndexState {
   rawMedian = Number.NaN;
   usedCount = 0;
   /** What was last published, to emit an event only on a change of price or status. */
-  publishedText = "";
+  readonly published: PublishedPrice;
   publishedStatus: PriceStatus | "" = "";
   private readonly publishedRoles: Uint8Array;
   /** Each source's price text, and its entry in the `sources` of the last event (immutable, so reusable). */
@@ -78,9 +84,14 @@ export class IndexState {
     this.weights = Float64Array.from(config.sources, (s) => toNumber(s.weight));
     this.staleAfterMs = config.staleAfterMs;
     this.band = toNumber(config.outlierBand);
+    if (!(this.band >= 0 && this.band < 1))
+      throw new RangeError(`index ${config.id}: outlier band ${this.band} is not a fraction in [0, 1)`);
+    this.bandLow = 1 - this.band;
+    this.bandHigh = 1 + this.band;
     this.cap = config.outlierMode === "cap";
     this.minSources = config.minSources;
     this.decimals = config.priceDecimals;
+    this.published = new PublishedPrice(config.priceDecimals);
     this.maxClockSkewMs = config.maxClockSkewMs;
     this.price = new Float64Array(n).fill(Number.NaN);
     this.sourceTs = new Float64Array(n).fill(Number.NaN);
@@ -97,8 +108,9 @@ export class IndexState {
     this.entries = this.sourceIds.map(() => null);
     this.weightText = this.sourceIds.map(() => "");
     this.used = new Float64Array(n);
-    this.fresh = new Float64Array(n);
-    this.scratch = new Float64Array(n);
+    this.sorted = new SortedPrices(n);
+    this.inSorted = new Uint8Array(n);
+    this.sortedPrice = new Float64Array(n);
   }
 
   /** Source number, or -1. */
@@ -152,26 +164,42 @@ export class IndexState {
   /** The computation itself, into `role`/`used` and the eval fields. */
   private evaluate(now: number, role: Uint8Array, used: Float64Array): void {
     const n = this.sourceIds.length;
+    const sorted = this.sorted;
     let freshCount = 0;
     for (let i = 0; i < n; i++) {
       const p = this.price[i] as number;
-      if (this.halted[i] === 1) role[i] = HALTED;
-      else if (Number.isNaN(p) || now - (this.sourceTs[i] as number) > this.staleAfterMs) role[i] = STALE;
-      else {
-        role[i] = USED;
-        this.fresh[freshCount++] = p;
+      let r = USED;
+      if (this.halted[i] === 1) r = HALTED;
+      else if (Number.isNaN(p) || now - (this.sourceTs[i] as number) > this.staleAfterMs) r = STALE;
+      role[i] = r;
+      // Keep the sorted set equal to the fresh prices: one removal and one insertion per changed source.
+      if (r === USED) {
+        freshCount++;
+        if (this.inSorted[i] === 1) {
+          if (this.sortedPrice[i] === p) continue;
+          sorted.remove(this.sortedPrice[i] as number);
+        }
+        sorted.insert(p);
+        this.inSorted[i] = 1;
+        this.sortedPrice[i] = p;
+      } else if (this.inSorted[i] === 1) {
+        sorted.remove(this.sortedPrice[i] as number);
+        this.inSorted[i] = 0;
       }
     }
+    assert(sorted.count === freshCount, "index: the sorted prices are not the fresh ones");
     if (freshCount === 0) {
       this.evalStatus = "unavailable";
       this.evalUsed = 0;
       return;
     }
-    const mid = median(this.fresh, freshCount, this.scratch);
+    const mid = sorted.median();
+    assert(mid > 0 && mid < Number.POSITIVE_INFINITY, "index: the median is not a positive finite price");
+    // A price is an outlier strictly beyond the band, as outlier-band.ts's isOutlier, and capped to its edges.
+    const low = mid * this.bandLow;
+    const high = mid * this.bandHigh;
+    const outliers = sorted.outside(low, high);
     // Exclude mode drops outliers, unless that would drop every source (two clusters far apart): then cap.
-    let outliers = 0;
-    for (let i = 0; i < n; i++)
-      if (role[i] === USED && isOutlier(this.price[i] as number, mid, this.band)) outliers++;
     const capping = this.cap || outliers === freshCount;
     let weighted = 0;
     let weightSum = 0;
@@ -179,12 +207,12 @@ export class IndexState {
     for (let i = 0; i < n; i++) {
       if (role[i] !== USED) continue;
       let p = this.price[i] as number;
-      if (isOutlier(p, mid, this.band)) {
+      if (p > high || p < low) {
         if (!capping) {
           role[i] = OUTLIER;
           continue;
         }
-        p = capToBand(p, mid, this.band);
+        p = Math.min(Math.max(p, low), high);
         role[i] = CAPPED;
       }
       used[i] = p;
@@ -204,16 +232,22 @@ export class IndexState {
    * Whether the index must be published again: its price (as published), status, or the part any source played
    * changed since the last publication; records the new publication when so.
    */
-  republish(text: string): boolean {
-    let changed = text !== this.publishedText || this.status !== this.publishedStatus;
+  republish(): boolean {
+    const key = this.published.keyOf(this.value);
+    let changed = this.published.differs(this.value, key) || this.status !== this.publishedStatus;
     for (let i = 0; i < this.role.length; i++)
       if (this.role[i] !== this.publishedRoles[i]) {
         changed = true;
         this.publishedRoles[i] = this.role[i] as number;
       }
-    this.publishedText = text;
+    this.published.record(this.value, key);
     this.publishedStatus = this.status;
     return changed;
+  }
+
+  /** The published price's text. */
+  get publishedText(): string {
+    return this.published.text;
   }
 
   ageMs(now: number): number {

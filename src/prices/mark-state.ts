@@ -4,6 +4,7 @@ import type { InstrumentConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { TimeEwma } from "./ewma.js";
 import { clampBasis, fundingBasisPrice, medianOfThree } from "./mark-formulas.js";
+import { PublishedPrice } from "./published-price.js";
 
 export class MarkState {
   readonly symbol: string;
@@ -25,10 +26,12 @@ export class MarkState {
   timeToFundingMs = 0;
   intervalMs = 1;
   value = Number.NaN;
-  publishedText = "";
+  /** Published at its index's decimals. */
+  readonly published: PublishedPrice;
   publishedStatus = "";
 
-  constructor(config: InstrumentConfig) {
+  constructor(config: InstrumentConfig, decimals: number) {
+    this.published = new PublishedPrice(decimals);
     this.symbol = config.symbol;
     this.method = config.mark.method;
     this.sampleMs = config.mark.basisSampleMs;
@@ -65,6 +68,10 @@ export class MarkState {
         index + smoothed,
         this.lastTrade,
       );
+  }
+
+  get publishedText(): string {
+    return this.published.text;
   }
 
   canonical(): string {

@@ -3,12 +3,12 @@
 // every price it hands out carries its age and status.
 import type { IndexConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatFixed, parseDecimal } from "../kernel/decimal.js";
-import { type DomainError, describeValue, domainError } from "../kernel/errors.js";
+import { assert, type DomainError, describeValue, domainError } from "../kernel/errors.js";
 import { Breaker, type BreakerTransition } from "./breaker.js";
 import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor.js";
 import { IndexState } from "./index-state.js";
 import { MarkState } from "./mark-state.js";
-import type { BreakerReason, PriceEventSink } from "./price-events.js";
+import type { BreakerReason, IndexEvent, MarkEvent, PriceEventSink } from "./price-events.js";
 import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
 import { WindowExtremes } from "./window-extremes.js";
@@ -55,6 +55,38 @@ function settings(config: {
   };
 }
 
+/**
+ * Why a price's sourceTs is refused. Built apart from checkPrice, from the command itself: a number interpolated
+ * into a message there, even on a branch never taken, made V8 box the timestamp on every call (measured: +200 ns).
+ */
+function sourceTsRefusal(
+  c: Record<string, unknown>,
+  ts: number,
+  state: IndexState,
+  source: number,
+): DomainError {
+  const sourceTs = c["sourceTs"];
+  if (typeof sourceTs !== "number" || !Number.isSafeInteger(sourceTs) || sourceTs < 0)
+    return domainError(
+      "invalid",
+      sourceTs === undefined
+        ? "price.sourceTs: missing (the venue's own timestamp, ms)"
+        : `price.sourceTs: ${describeValue(sourceTs)} is not a timestamp (a non-negative integer number of milliseconds)`,
+    );
+  const skew = state.maxClockSkewMs;
+  if (sourceTs > ts + skew)
+    return domainError(
+      "invalid",
+      `price.sourceTs: ${sourceTs} is ${sourceTs - ts} ms ahead of ts ${ts} (more than the ${skew} ms clock skew allowed)`,
+    );
+  const last = state.sourceTs[source] as number;
+  assert(sourceTs < last, "prices: a sourceTs refused for no reason");
+  return domainError(
+    "stale_price",
+    `price.sourceTs: ${sourceTs} is older than ${state.id}/${state.sourceIds[source]}'s last observation at ${last}`,
+  );
+}
+
 export class MarketPrices {
   readonly indices: IndexState[];
   private readonly indexNo = new Map<string, number>();
@@ -80,7 +112,7 @@ export class MarketPrices {
       this.instrumentIndex.set(instrument.symbol, index);
       if (instrument.kind === "option") continue; // option marks come from the volatility surface
       const m = this.marks.length;
-      this.marks.push(new MarkState(instrument));
+      this.marks.push(new MarkState(instrument, (this.indices[index] as IndexState).decimals));
       this.markNo.set(instrument.symbol, m);
       this.markIndex.push(index);
       (this.marksOf[index] as number[]).push(m);
@@ -171,25 +203,14 @@ export class MarketPrices {
         : raw;
     }
     const sourceTs = c["sourceTs"];
-    if (typeof sourceTs !== "number" || !Number.isSafeInteger(sourceTs) || sourceTs < 0)
-      return domainError(
-        "invalid",
-        sourceTs === undefined
-          ? "price.sourceTs: missing (the venue's own timestamp, ms)"
-          : `price.sourceTs: ${describeValue(sourceTs)} is not a timestamp (a non-negative integer number of milliseconds)`,
-      );
-    const skew = state.maxClockSkewMs;
-    if (sourceTs > ts + skew)
-      return domainError(
-        "invalid",
-        `price.sourceTs: ${sourceTs} is ${sourceTs - ts} ms ahead of ts ${ts} (more than the ${skew} ms clock skew allowed)`,
-      );
-    const last = state.sourceTs[source] as number;
-    if (sourceTs < last)
-      return domainError(
-        "stale_price",
-        `price.sourceTs: ${sourceTs} is older than ${state.id}/${state.sourceIds[source]}'s last observation at ${last}`,
-      );
+    if (
+      typeof sourceTs !== "number" ||
+      !Number.isSafeInteger(sourceTs) ||
+      sourceTs < 0 ||
+      sourceTs > ts + state.maxClockSkewMs ||
+      sourceTs < (state.sourceTs[source] as number)
+    )
+      return sourceTsRefusal(c, ts, state, source);
     this.checked.index = index;
     this.checked.source = source;
     this.checked.price = price;
@@ -341,20 +362,11 @@ export class MarketPrices {
     // An index that has never had a price publishes nothing and trips nothing: orders on it are refused as
     // stale_price by the pre-trade check; there is no dislocation to report.
     if (Number.isNaN(state.value)) return;
-    const text = priceText(state.value, state.decimals);
-    if (state.republish(text)) {
-      sink.push({
-        seq: sink.nextSeq(),
-        ts: now,
-        type: "index",
-        cause,
-        index: state.id,
-        price: text,
-        status: state.status,
-        ageMs: state.ageMs(now),
-        sources: state.usedList(),
-        excluded: state.excludedList(),
-      });
+    if (state.republish()) {
+      const seq = sink.nextSeq();
+      const raw = sink.raw?.();
+      if (raw?.index !== undefined) raw.index(seq, now, cause, index);
+      else sink.push(this.indexEvent(index, seq, now, cause));
     }
     this.watchIndex(index, now, cause, sink);
     for (const m of this.marksOf[index] as number[]) this.refreshMark(m, state, now, cause, sink);
@@ -374,11 +386,17 @@ export class MarketPrices {
     }
     if (state.status === "unavailable") return; // nothing fresh to measure moves or divergence on
     if (w.move !== null) {
-      w.move.extremes.push(now, state.value);
-      const move = w.move.extremes.max(now) / w.move.extremes.min(now) - 1;
-      w.move.measured = move;
-      w.move.limit = w.move.threshold;
-      this.report(w.move, w.move.breaker.observe(now, move > w.move.threshold), now, cause, sink);
+      const extremes = w.move.extremes;
+      extremes.push(now, state.value);
+      // Just pushed at now: the extremes as of now, read without moving time again.
+      const move = extremes.latestMax / extremes.latestMin - 1;
+      const transition = w.move.breaker.observe(now, move > w.move.threshold);
+      // measured and limit are read only by a report: a double stored on every update would be boxed.
+      if (transition !== null) {
+        w.move.measured = move;
+        w.move.limit = w.move.threshold;
+      }
+      this.report(w.move, transition, now, cause, sink);
     }
     if (w.divergence !== null) {
       let benchmark = state.rawMedian;
@@ -388,39 +406,85 @@ export class MarketPrices {
         benchmark = other.value;
       }
       const d = w.divergence;
-      const bad = d.monitor.observe(now, state.value, benchmark, d.breaker.tripped);
-      d.measured = d.monitor.measured;
-      d.limit = d.monitor.limit;
-      this.report(d, d.breaker.observe(now, bad), now, cause, sink);
+      const transition = d.breaker.observe(
+        now,
+        d.monitor.observe(now, state.value, benchmark, d.breaker.tripped),
+      );
+      if (transition !== null) {
+        d.measured = d.monitor.measured;
+        d.limit = d.monitor.limit;
+      }
+      this.report(d, transition, now, cause, sink);
     }
   }
 
   private refreshMark(m: number, index: IndexState, now: number, cause: number, sink: PriceEventSink): void {
     const mark = this.marks[m] as MarkState;
     mark.compute(now, index.value);
-    // With no basis (no book yet, or the index method) the mark is the index: reuse its published text.
-    const text = mark.value === index.value ? index.publishedText : priceText(mark.value, index.decimals);
-    if ((text !== mark.publishedText || index.status !== mark.publishedStatus) && !Number.isNaN(mark.value)) {
-      mark.publishedText = text;
+    // With no basis (no book yet, or the index method) the mark is the index: it shares the index's key.
+    const published = mark.published;
+    const key = mark.value === index.value ? index.published.key : published.keyOf(mark.value);
+    if (
+      (published.differs(mark.value, key) || index.status !== mark.publishedStatus) &&
+      !Number.isNaN(mark.value)
+    ) {
+      published.record(mark.value, key);
       mark.publishedStatus = index.status;
-      sink.push({
-        seq: sink.nextSeq(),
-        ts: now,
-        type: "mark",
-        cause,
-        symbol: mark.symbol,
-        price: text,
-        index: index.id,
-        status: index.status,
-        ageMs: index.ageMs(now),
-      });
+      const seq = sink.nextSeq();
+      const raw = sink.raw?.();
+      if (raw?.mark !== undefined) raw.mark(seq, now, cause, m);
+      else sink.push(this.markEvent(m, seq, now, cause));
     }
     const w = this.markWatch[m];
     if (w === null || w === undefined || index.status === "unavailable" || Number.isNaN(mark.value)) return;
-    const bad = w.monitor.observe(now, mark.value, index.value, w.breaker.tripped);
-    w.measured = w.monitor.measured;
-    w.limit = w.monitor.limit;
-    this.report(w, w.breaker.observe(now, bad), now, cause, sink);
+    const transition = w.breaker.observe(
+      now,
+      w.monitor.observe(now, mark.value, index.value, w.breaker.tripped),
+    );
+    if (transition !== null) {
+      w.measured = w.monitor.measured;
+      w.limit = w.monitor.limit;
+    }
+    this.report(w, transition, now, cause, sink);
+  }
+
+  /**
+   * The `index` event of index number `index` as last published, at `ts`: what the object channel emits, and what
+   * a consumer of the raw channel builds during its `index` call (it reads the state as just published).
+   */
+  indexEvent(index: number, seq: number, ts: number, cause: number): IndexEvent {
+    const state = this.indices[index] as IndexState;
+    return {
+      seq,
+      ts,
+      type: "index",
+      cause,
+      index: state.id,
+      price: state.publishedText,
+      status: state.status,
+      ageMs: state.ageMs(ts),
+      sources: state.usedList(),
+      excluded: state.excludedList(),
+    };
+  }
+
+  /** The `mark` event of mark number `m` as last published, at `ts` (as `indexEvent`). */
+  markEvent(m: number, seq: number, ts: number, cause: number): MarkEvent {
+    const mark = this.marks[m] as MarkState;
+    const index = this.indices[this.markIndex[m] as number] as IndexState;
+    // A mark equal to its index reuses the index's text: one formatting for both.
+    const same = mark.published.value === index.published.value;
+    return {
+      seq,
+      ts,
+      type: "mark",
+      cause,
+      symbol: mark.symbol,
+      price: same ? index.publishedText : mark.publishedText,
+      index: index.id,
+      status: index.status,
+      ageMs: index.ageMs(ts),
+    };
   }
 
   private report(

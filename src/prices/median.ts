@@ -25,11 +25,16 @@ export function median(values: Float64Array, n: number, scratch: Float64Array): 
     }
     scratch[j] = x;
   }
+  return sortedMedian(scratch, n);
+}
+
+/** Median of sorted[0..n), already in ascending order; NaN for n = 0. Shared by every median of the layer. */
+export function sortedMedian(sorted: Float64Array, n: number): number {
   if (n === 0) return Number.NaN;
   const mid = n >> 1;
-  if (n & 1) return scratch[mid]!;
-  const a = scratch[mid - 1]!;
-  const b = scratch[mid]!;
+  if (n & 1) return sorted[mid]!;
+  const a = sorted[mid - 1]!;
+  const b = sorted[mid]!;
   const sum = a + b;
   // (a + b)/2 is the correctly rounded midpoint unless the sum overflows; then halve first.
   return Number.isFinite(sum) ? sum / 2 : a / 2 + b / 2;

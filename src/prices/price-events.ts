@@ -63,8 +63,21 @@ export interface BreakerEvent extends EventHeaderFields {
 
 export type PriceEvent = IndexEvent | MarkEvent | BreakerEvent;
 
+/**
+ * Index and mark events raw, for consumers that encode events themselves: the event's header and which index
+ * or mark (by number), nothing formatted or allocated. The published state is read during the call:
+ * `MarketPrices.indexEvent` / `markEvent` build the contract's object from it, the same the object channel
+ * emits.
+ */
+export interface RawPriceEvents {
+  index?(seq: number, ts: number, cause: number, index: number): void;
+  mark?(seq: number, ts: number, cause: number, mark: number): void;
+}
+
 /** Where the price layer writes its events. The engine assigns `seq`; this layer fills everything else. */
 export interface PriceEventSink {
   nextSeq(): number;
   push(event: PriceEvent): unknown;
+  /** The raw channel of the consumer, when it has one: index and mark events then go there, not to `push`. */
+  raw?(): RawPriceEvents;
 }

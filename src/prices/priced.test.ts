@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { priceText } from "./priced.js";
+import { priceKey, priceText } from "./priced.js";
 
 describe("priceText", () => {
   it("rounds to the decimals and trims", () => {
@@ -24,5 +24,37 @@ describe("priceText", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("priceKey", () => {
+  it("is equal for two values exactly when their texts are, wherever it is not NaN", () => {
+    const value = fc.oneof(
+      fc.double({ min: -1e16, max: 1e16, noNaN: true }),
+      fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1e4),
+      fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, 4e-9, 5e-9, 0.5, 1.5, 2 ** 53),
+    );
+    fc.assert(
+      fc.property(value, value, fc.integer({ min: 0, max: 12 }), (a, b, d) => {
+        const ka = priceKey(a, d);
+        const kb = priceKey(b, d);
+        if (Number.isNaN(ka) || Number.isNaN(kb)) return;
+        expect(ka === kb).toBe(priceText(a, d) === priceText(b, d));
+        // and the nearest neighbours, where rounding decides
+        const next = a + 0.5 / 10 ** d;
+        const kn = priceKey(next, d);
+        if (!Number.isNaN(kn)) expect(ka === kn).toBe(priceText(a, d) === priceText(next, d));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("is NaN only where the text comes from toFixed", () => {
+    expect(priceKey(20042.857142857145, 8)).toBe(2004285714286);
+    expect(priceKey(-1.5, 2)).toBe(-150);
+    expect(priceKey(-0.0000001, 2)).toBe(0);
+    expect(priceKey(Number.NaN, 8)).toBe(0);
+    expect(priceKey(1.5, 10)).toBeNaN();
+    expect(priceKey(1e20, 8)).toBeNaN();
   });
 });

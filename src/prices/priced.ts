@@ -41,6 +41,20 @@ export function priceText(value: number, decimals: number): string {
   return negative ? `-${text}` : text;
 }
 
+/**
+ * What `priceText(value, decimals)` is made from, as one number: the rounded scaled value with its sign, so two
+ * values publish the same text exactly when their keys are equal — a change is detected without formatting.
+ * NaN where the text comes from toFixed (more than 9 decimals, or beyond 2^53): there only the texts can tell.
+ */
+export function priceKey(value: number, decimals: number): number {
+  if (!Number.isFinite(value)) return 0;
+  const negative = value < 0;
+  const scaled = Math.round((negative ? -value : value) * (POW10[decimals] as number));
+  if (scaled === 0) return 0;
+  if (decimals > 9 || scaled > Number.MAX_SAFE_INTEGER) return Number.NaN;
+  return negative ? -scaled : scaled;
+}
+
 function trimmed(text: string): string {
   if (text.indexOf(".") >= 0) {
     let end = text.length;

@@ -94,6 +94,9 @@ describe("WindowExtremes", () => {
             expect(w.max(now)).toBe(inside.length === 0 ? Number.NaN : Math.max(...inside));
             expect(w.min(now)).toBe(inside.length === 0 ? Number.NaN : Math.min(...inside));
             expect(w.size).toBe(inside.length);
+            // as of the latest time seen (now), without a call that moves time
+            expect(w.latestMax).toBe(w.max(now));
+            expect(w.latestMin).toBe(w.min(now));
           }
         },
       ),

@@ -74,12 +74,24 @@ export class WindowExtremes {
   /** Smallest value with ts > now − windowMs; NaN when there is none. */
   min(now: number): number {
     this.#advance(now, "min: now");
-    return this.#minLen === 0 ? Number.NaN : this.#xs[this.#minQ[this.#minFront]!]!;
+    return this.latestMin;
   }
 
   /** Largest value with ts > now − windowMs; NaN when there is none. */
   max(now: number): number {
     this.#advance(now, "max: now");
+    return this.latestMax;
+  }
+
+  /**
+   * min and max as of the latest time seen (push ts or query now), without moving time: right after a push,
+   * the window's as of the push. Small enough to be inlined, so the hot path gets the double unboxed.
+   */
+  get latestMin(): number {
+    return this.#minLen === 0 ? Number.NaN : this.#xs[this.#minQ[this.#minFront]!]!;
+  }
+
+  get latestMax(): number {
     return this.#maxLen === 0 ? Number.NaN : this.#xs[this.#maxQ[this.#maxFront]!]!;
   }
 

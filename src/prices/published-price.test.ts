@@ -1,0 +1,36 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { priceText } from "./priced.js";
+import { PublishedPrice } from "./published-price.js";
+
+describe("PublishedPrice", () => {
+  it("has no text before the first publication, then the text of the value recorded", () => {
+    const p = new PublishedPrice(2);
+    expect(p.text).toBe("");
+    expect(p.differs(1.234, p.keyOf(1.234))).toBe(true);
+    p.record(1.234, p.keyOf(1.234));
+    expect(p.text).toBe("1.23");
+    expect(p.differs(1.2341, p.keyOf(1.2341))).toBe(false);
+    expect(p.differs(1.236, p.keyOf(1.236))).toBe(true);
+  });
+
+  it("differs exactly when the texts do, with and without keys (more than 9 decimals)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.001, max: 1e16, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 12 }),
+        (values, decimals) => {
+          const p = new PublishedPrice(decimals);
+          let text = "";
+          for (const v of values) {
+            const next = priceText(v, decimals);
+            expect(p.differs(v, p.keyOf(v))).toBe(next !== text);
+            p.record(v, p.keyOf(v));
+            text = next;
+            expect(p.text).toBe(text);
+          }
+        },
+      ),
+    );
+  });
+});
