@@ -2,45 +2,20 @@
 // cancelled, just enough closed toward MM × (1 + buffer) at no worse than the bankruptcy price, the fee to the
 // insurance fund, every liquidation naming its margin decision; bounded work; conservation throughout.
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../config/load.js";
 import { INSURANCE } from "../ledger/ledger.js";
 import { Engine } from "./engine.js";
 import type { EngineEvent, LiquidationEvent, MarginEvent } from "./events.js";
+import { onePerpetual } from "./one-perpetual.fixture.js";
 
 const T0 = 1_700_000_000_000;
 
 function setUp() {
-  const loaded = loadConfig({
-    quoteAsset: "USDC",
-    assets: [{ id: "USDC", decimals: 6 }],
-    indices: [
-      {
-        id: "I",
-        sources: [{ id: "x", weight: "1" }],
-        minSources: 1,
-        staleAfterMs: 600_000,
-        breakers: { move: null, divergence: null },
-      },
-    ],
-    instruments: [
-      {
-        symbol: "P",
-        kind: "perpetual",
-        index: "I",
-        settlementAsset: "USDC",
-        contractSize: "1",
-        tickSize: "1",
-        lotSize: "0.01",
-        mark: { method: "index" },
-        priceBand: "0.2",
-        marginTiers: [{ upToNotional: "10000000", initial: "0.1", maintenance: "0.05" }],
-        breakers: { divergence: null },
-      },
-    ],
-    liquidation: { feeRate: "0.005", bufferRatio: "0.02", marginCallRatio: "0.8" },
+  const config = onePerpetual({
+    index: { breakers: { move: null, divergence: null } },
+    instrument: { priceBand: "0.2", breakers: { divergence: null } },
+    root: { liquidation: { feeRate: "0.005", bufferRatio: "0.02", marginCallRatio: "0.8" } },
   });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-  const e = new Engine(loaded.config, { assertInvariants: true });
+  const e = new Engine(config, { assertInvariants: true });
   let ts = T0;
   const run = (c: Record<string, unknown>) => e.apply({ ts: (ts += 1000), ...c });
   const price = (p: string) => run({ type: "price", index: "I", source: "x", price: p, sourceTs: ts + 1000 });

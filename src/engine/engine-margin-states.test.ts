@@ -2,43 +2,24 @@
 // way back, never liquidating on a bad price (frozen, reduce-only, with the reason), and a single outlier venue
 // print moving nobody.
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../config/load.js";
 import { Engine } from "./engine.js";
 import type { EngineEvent, MarginEvent } from "./events.js";
+import { onePerpetual } from "./one-perpetual.fixture.js";
 
 const T0 = 1_700_000_000_000;
 
 function setUp() {
-  const loaded = loadConfig({
-    quoteAsset: "USDC",
-    assets: [{ id: "USDC", decimals: 6 }],
-    indices: [
-      {
-        id: "I",
-        sources: ["a", "b", "c"].map((id) => ({ id, weight: "1" })),
-        minSources: 2,
-        staleAfterMs: 10_000,
-        outlierBand: "0.03",
-        breakers: { move: null, divergence: null, degraded: false },
-      },
-    ],
-    instruments: [
-      {
-        symbol: "P",
-        kind: "perpetual",
-        index: "I",
-        settlementAsset: "USDC",
-        contractSize: "1",
-        tickSize: "1",
-        lotSize: "0.01",
-        mark: { method: "index" },
-        marginTiers: [{ upToNotional: "10000000", initial: "0.1", maintenance: "0.05" }],
-        breakers: { divergence: null },
-      },
-    ],
+  const config = onePerpetual({
+    index: {
+      sources: ["a", "b", "c"].map((id) => ({ id, weight: "1" })),
+      minSources: 2,
+      staleAfterMs: 10_000,
+      outlierBand: "0.03",
+      breakers: { move: null, divergence: null, degraded: false },
+    },
+    instrument: { breakers: { divergence: null } },
   });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-  const e = new Engine(loaded.config, { assertInvariants: true });
+  const e = new Engine(config, { assertInvariants: true });
   let ts = T0;
   const at = (dt: number) => {
     ts += dt;

@@ -5,6 +5,7 @@ import { loadConfig } from "../config/load.js";
 import type { MarketConfig } from "../config/types.js";
 import { Engine } from "./engine.js";
 import type { AccountEvent, EngineEvent } from "./events.js";
+import { onePerpetual } from "./one-perpetual.fixture.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -178,26 +179,14 @@ describe("orders", () => {
 
 describe("the mark follows the book", () => {
   it("samples mid − index into the basis EMA, clamped to the basis band", () => {
-    const loaded = loadConfig({
-      quoteAsset: "USDC",
-      assets: [{ id: "USDC", decimals: 6 }],
-      indices: [{ id: "I", sources: [{ id: "x", weight: "1" }], minSources: 1, staleAfterMs: 600_000 }],
-      instruments: [
-        {
-          symbol: "P",
-          kind: "perpetual",
-          index: "I",
-          settlementAsset: "USDC",
-          contractSize: "1",
-          tickSize: "1",
-          lotSize: "1",
-          mark: { method: "ema-basis", basisHalfLifeMs: 1_000, basisSampleMs: 1_000, basisBand: "0.005" },
-          marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
-        },
-      ],
+    const config = onePerpetual({
+      instrument: {
+        lotSize: "1",
+        mark: { method: "ema-basis", basisHalfLifeMs: 1_000, basisSampleMs: 1_000, basisBand: "0.005" },
+        marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
+      },
     });
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-    const engine = new Engine(loaded.config);
+    const engine = new Engine(config);
     let ts = T0;
     const price = () =>
       engine.apply({ type: "price", ts, index: "I", source: "x", price: "10000", sourceTs: ts });
@@ -235,26 +224,14 @@ describe("the mark follows the book", () => {
   });
 
   it("uses the last trade only while it is fresh: a stale trade says nothing about the basis", () => {
-    const loaded = loadConfig({
-      quoteAsset: "USDC",
-      assets: [{ id: "USDC", decimals: 6 }],
-      indices: [{ id: "I", sources: [{ id: "x", weight: "1" }], minSources: 1, staleAfterMs: 600_000 }],
-      instruments: [
-        {
-          symbol: "P",
-          kind: "perpetual",
-          index: "I",
-          settlementAsset: "USDC",
-          contractSize: "1",
-          tickSize: "1",
-          lotSize: "1",
-          mark: { method: "ema-basis", basisHalfLifeMs: 60_000, basisSampleMs: 1_000, basisBand: "0.005" },
-          marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
-        },
-      ],
+    const config = onePerpetual({
+      instrument: {
+        lotSize: "1",
+        mark: { method: "ema-basis", basisHalfLifeMs: 60_000, basisSampleMs: 1_000, basisBand: "0.005" },
+        marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
+      },
     });
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-    const engine = new Engine(loaded.config);
+    const engine = new Engine(config);
     let ts = T0;
     const price = (p: string) =>
       engine.apply({ type: "price", ts, index: "I", source: "x", price: p, sourceTs: ts });
