@@ -163,28 +163,29 @@ export class IndexState {
 
   /** The computation itself, into `role`/`used` and the eval fields. */
   private evaluate(now: number, role: Uint8Array, used: Float64Array): void {
-    const n = this.sourceIds.length;
-    const sorted = this.sorted;
+    // Fields read once into locals: the loops then hold them in registers across the sorted set's calls.
+    const { price, sourceTs, halted, inSorted, sortedPrice, weights, sorted, staleAfterMs } = this;
+    const n = price.length;
     let freshCount = 0;
     for (let i = 0; i < n; i++) {
-      const p = this.price[i] as number;
+      const p = price[i]!;
       let r = USED;
-      if (this.halted[i] === 1) r = HALTED;
-      else if (Number.isNaN(p) || now - (this.sourceTs[i] as number) > this.staleAfterMs) r = STALE;
+      if (halted[i] === 1) r = HALTED;
+      else if (Number.isNaN(p) || now - sourceTs[i]! > staleAfterMs) r = STALE;
       role[i] = r;
       // Keep the sorted set equal to the fresh prices: one removal and one insertion per changed source.
       if (r === USED) {
         freshCount++;
-        if (this.inSorted[i] === 1) {
-          if (this.sortedPrice[i] === p) continue;
-          sorted.remove(this.sortedPrice[i] as number);
+        if (inSorted[i] === 1) {
+          if (sortedPrice[i] === p) continue;
+          sorted.remove(sortedPrice[i]!);
         }
         sorted.insert(p);
-        this.inSorted[i] = 1;
-        this.sortedPrice[i] = p;
-      } else if (this.inSorted[i] === 1) {
-        sorted.remove(this.sortedPrice[i] as number);
-        this.inSorted[i] = 0;
+        inSorted[i] = 1;
+        sortedPrice[i] = p;
+      } else if (inSorted[i] === 1) {
+        sorted.remove(sortedPrice[i]!);
+        inSorted[i] = 0;
       }
     }
     assert(sorted.count === freshCount, "index: the sorted prices are not the fresh ones");
@@ -206,7 +207,7 @@ export class IndexState {
     let usedCount = 0;
     for (let i = 0; i < n; i++) {
       if (role[i] !== USED) continue;
-      let p = this.price[i] as number;
+      let p = price[i]!;
       if (p > high || p < low) {
         if (!capping) {
           role[i] = OUTLIER;
@@ -216,7 +217,7 @@ export class IndexState {
         role[i] = CAPPED;
       }
       used[i] = p;
-      const w = this.weights[i] as number;
+      const w = weights[i]!;
       weighted += w * p;
       weightSum += w;
       usedCount++;

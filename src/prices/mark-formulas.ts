@@ -6,13 +6,18 @@
 
 /** `basis` clamped to ±band·index: bounds how far a (manipulable) order-book basis can pull the mark. */
 export function clampBasis(basis: number, index: number, band: number): number {
-  if (!(index > 0 && index < Number.POSITIVE_INFINITY))
-    throw new RangeError(`clampBasis: index ${index} is not a positive finite price`);
-  if (!(band >= 0 && band < Number.POSITIVE_INFINITY))
-    throw new RangeError(`clampBasis: band ${band} is not a non-negative fraction`);
+  if (!(index > 0 && index < Number.POSITIVE_INFINITY && band >= 0 && band < Number.POSITIVE_INFINITY))
+    refuseClamp(index, band);
   if (Number.isNaN(basis)) throw new RangeError("clampBasis: basis is NaN");
   const limit = band * index;
   return Math.min(Math.max(basis, -limit), limit);
+}
+
+/** clampBasis's RangeError, built out of the hot function (numbers in its template literals cost every call). */
+function refuseClamp(index: number, band: number): never {
+  if (!(index > 0 && index < Number.POSITIVE_INFINITY))
+    throw new RangeError(`clampBasis: index ${index} is not a positive finite price`);
+  throw new RangeError(`clampBasis: band ${band} is not a non-negative fraction`);
 }
 
 /**
