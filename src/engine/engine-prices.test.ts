@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load.js";
 import type { MarketConfig } from "../config/types.js";
 import { Engine } from "./engine.js";
-import type { AccountEvent, EngineEvent, IndexEvent } from "./events.js";
+import type { AccountEvent, EngineEvent, EventSink, IndexEvent } from "./events.js";
 
 const T0 = 1_700_000_000_000;
 const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/;
@@ -523,12 +523,26 @@ describe("engine: random interleavings of price, tick, halt, resume, deposit and
         expect(rejected).toBeLessThan(input.length);
         expect(events.some((e) => e.type === "index")).toBe(true);
         expect(events.some((e) => e.type === "breaker")).toBe(true);
-        // a twin fed the same commands: same events, same state
+        // a twin fed the same commands, taking index and mark events raw and building their objects during the
+        // call (as a consumer of the raw channel does): same events, same state
         const twin = new Engine(market());
         const twinEvents: EngineEvent[] = [];
+        let raw = 0;
+        const rawSink: EventSink = {
+          push: (e) => twinEvents.push(e),
+          index: (seq, ts, cause, index) => {
+            raw++;
+            twinEvents.push(twin.prices.indexEvent(index, seq, ts, cause));
+          },
+          mark: (seq, ts, cause, mark) => {
+            raw++;
+            twinEvents.push(twin.prices.markEvent(mark, seq, ts, cause));
+          },
+        };
         input.forEach((command, i) => {
-          twin.applyInto(command, i + 1, twinEvents);
+          twin.applyInto(command, i + 1, rawSink);
         });
+        expect(raw).toBe(events.filter((e) => e.type === "index" || e.type === "mark").length);
         expect(JSON.stringify(twinEvents)).toBe(JSON.stringify(events));
         expect(twin.stateHash()).toBe(engine.stateHash());
       }),
