@@ -4,90 +4,32 @@
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
 import { RiskScreen } from "../dist/margin/risk-screen.js";
-import { machine, median, T0 } from "./workload.mjs";
+import {
+  LEVEL,
+  machine,
+  median,
+  openTenPositions,
+  T0,
+  tenPerpetualsMarket,
+  UNDERLYINGS,
+} from "./workload.mjs";
 
 const RUNS = 5;
 const N = 2_000_000;
 const EXACT_N = 20_000;
-const UNDERLYINGS = ["BTC", "ETH", "SOL", "XRP", "DOGE"];
-const LEVEL = { BTC: 60000, ETH: 3000, SOL: 150, XRP: 0.6, DOGE: 0.15 };
-
-const tiers = [
-  { upToNotional: "50000", initial: "0.01", maintenance: "0.004" },
-  { upToNotional: "250000", initial: "0.02", maintenance: "0.005" },
-  { upToNotional: "1000000", initial: "0.05", maintenance: "0.01" },
-  { upToNotional: "10000000", initial: "0.1", maintenance: "0.025" },
-];
-const instruments = [];
-for (const u of UNDERLYINGS) {
-  instruments.push({
-    symbol: `${u}-PERP`,
-    kind: "perpetual",
-    index: `${u}-USD`,
-    settlementAsset: "USDC",
-    contractSize: "1",
-    tickSize: "0.0001",
-    lotSize: "0.001",
-    mark: { method: "index" },
-    ...(u === "BTC" || u === "ETH"
-      ? { marginScaling: { initial: "0.02", maintenance: "0.01", perUnit: "0.00005" } }
-      : { marginTiers: tiers }),
-  });
-  instruments.push({
-    symbol: `${u}-USD-INV`,
-    kind: "perpetual",
-    index: `${u}-USD`,
-    settlementAsset: u === "BTC" || u === "ETH" ? u : "USDC",
-    inverse: u === "BTC" || u === "ETH",
-    contractSize: u === "BTC" || u === "ETH" ? "10" : "1",
-    tickSize: "0.0001",
-    lotSize: u === "BTC" || u === "ETH" ? "1" : "0.001",
-    mark: { method: "index" },
-    marginTiers: tiers,
-  });
-}
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [
-    { id: "USDC", decimals: 6 },
-    { id: "BTC", decimals: 8, index: "BTC-USD", collateralWeight: "0.95" },
-    { id: "ETH", decimals: 8, index: "ETH-USD", collateralWeight: "0.9" },
-  ],
-  indices: UNDERLYINGS.map((u) => ({ id: `${u}-USD`, sources: [{ id: "x", weight: "1" }], minSources: 1 })),
-  instruments,
-});
-if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-const config = loaded.config;
+const { config, instruments } = tenPerpetualsMarket(loadConfig);
 const engine = new Engine(config);
 let ts = T0;
-const ok = (c) => {
-  const events = engine.apply({ ts: ts++, ...c });
-  if (events.some((e) => e.type === "rejected")) throw new Error(JSON.stringify(events));
-};
+openTenPositions(engine, instruments, ts++, "200000");
 for (const u of UNDERLYINGS)
-  ok({ type: "price", index: `${u}-USD`, source: "x", price: String(LEVEL[u]), sourceTs: ts });
-ok({ type: "deposit", account: "acct", asset: "USDC", amount: "200000" });
-ok({ type: "deposit", account: "acct", asset: "BTC", amount: "2" });
-ok({ type: "deposit", account: "acct", asset: "ETH", amount: "20" });
-ok({ type: "deposit", account: "mm", asset: "USDC", amount: "9000000" });
-ok({ type: "deposit", account: "mm", asset: "BTC", amount: "100" });
-ok({ type: "deposit", account: "mm", asset: "ETH", amount: "1000" });
-instruments.forEach((instrument, i) => {
-  const u = UNDERLYINGS[Math.floor(i / 2)];
-  const inverse = instrument.inverse === true;
-  const qty = inverse ? String(100 + i) : (2000 / LEVEL[u]).toFixed(3);
-  const long = i % 3 !== 0;
-  ok({
-    type: "fill",
-    symbol: instrument.symbol,
-    buyer: long ? "acct" : "mm",
-    seller: long ? "mm" : "acct",
-    qty,
-    price: (LEVEL[u] * 0.99).toFixed(4),
+  engine.apply({
+    type: "price",
+    ts: ++ts,
+    index: `${u}-USD`,
+    source: "x",
+    price: String(LEVEL[u] * 1.01),
+    sourceTs: ts,
   });
-});
-for (const u of UNDERLYINGS)
-  ok({ type: "price", index: `${u}-USD`, source: "x", price: String(LEVEL[u] * 1.01), sourceTs: ts });
 
 const account = engine.ledger.account("acct");
 const screen = new RiskScreen(config, engine.ledger, engine.positions);

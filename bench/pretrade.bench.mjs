@@ -6,62 +6,11 @@
 // Target: p99 ≤ 2 µs, p99.9 ≤ 10 µs for the check.
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
-import { machine, median, T0 } from "./workload.mjs";
+import { LEVEL, machine, median, openTenPositions, T0, tenPerpetualsMarket } from "./workload.mjs";
 
 const ORDERS = 20_000;
 const RUNS = 5;
-const UNDERLYINGS = ["BTC", "ETH", "SOL", "XRP", "DOGE"];
-const LEVEL = { BTC: 60000, ETH: 3000, SOL: 150, XRP: 0.6, DOGE: 0.15 };
-const tiers = [
-  { upToNotional: "50000", initial: "0.01", maintenance: "0.004" },
-  { upToNotional: "250000", initial: "0.02", maintenance: "0.005" },
-  { upToNotional: "10000000", initial: "0.1", maintenance: "0.025" },
-];
-const instruments = [];
-for (const u of UNDERLYINGS) {
-  const coin = u === "BTC" || u === "ETH";
-  instruments.push({
-    symbol: `${u}-PERP`,
-    kind: "perpetual",
-    index: `${u}-USD`,
-    settlementAsset: "USDC",
-    contractSize: "1",
-    tickSize: "0.0001",
-    lotSize: "0.001",
-    mark: { method: "index" },
-    ...(coin
-      ? { marginScaling: { initial: "0.02", maintenance: "0.01", perUnit: "0.00005" } }
-      : { marginTiers: tiers }),
-  });
-  instruments.push({
-    symbol: `${u}-USD-INV`,
-    kind: "perpetual",
-    index: `${u}-USD`,
-    settlementAsset: coin ? u : "USDC",
-    inverse: coin,
-    contractSize: coin ? "10" : "1",
-    tickSize: "0.0001",
-    lotSize: coin ? "1" : "0.001",
-    mark: { method: "index" },
-    marginTiers: tiers,
-  });
-}
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [
-    { id: "USDC", decimals: 6 },
-    { id: "BTC", decimals: 8, index: "BTC-USD", collateralWeight: "0.95" },
-    { id: "ETH", decimals: 8, index: "ETH-USD", collateralWeight: "0.9" },
-  ],
-  indices: UNDERLYINGS.map((u) => ({
-    id: `${u}-USD`,
-    sources: [{ id: "x", weight: "1" }],
-    minSources: 1,
-    staleAfterMs: 3_600_000,
-  })),
-  instruments,
-});
-if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+const { config, instruments } = tenPerpetualsMarket(loadConfig);
 
 const p50 = [];
 const p99 = [];
@@ -71,35 +20,9 @@ const c50 = [];
 const c99 = [];
 const c999 = [];
 for (let run = 0; run < RUNS + 1; run++) {
-  const engine = new Engine(loaded.config);
+  const engine = new Engine(config);
   const ts = T0;
-  const ok = (c) => {
-    const events = engine.apply({ ts, ...c });
-    if (events.some((e) => e.type === "rejected" || e.type === "order.rejected"))
-      throw new Error(JSON.stringify(events));
-    return events;
-  };
-  for (const u of UNDERLYINGS)
-    ok({ type: "price", index: `${u}-USD`, source: "x", price: String(LEVEL[u]), sourceTs: ts });
-  ok({ type: "deposit", account: "acct", asset: "USDC", amount: "500000" });
-  ok({ type: "deposit", account: "acct", asset: "BTC", amount: "2" });
-  ok({ type: "deposit", account: "acct", asset: "ETH", amount: "20" });
-  ok({ type: "deposit", account: "mm", asset: "USDC", amount: "9000000" });
-  ok({ type: "deposit", account: "mm", asset: "BTC", amount: "100" });
-  ok({ type: "deposit", account: "mm", asset: "ETH", amount: "1000" });
-  instruments.forEach((instrument, i) => {
-    const u = UNDERLYINGS[Math.floor(i / 2)];
-    const qty = instrument.inverse ? String(100 + i) : (2000 / LEVEL[u]).toFixed(3);
-    const price = LEVEL[u].toFixed(4);
-    ok({
-      type: "fill",
-      symbol: instrument.symbol,
-      buyer: i % 3 ? "acct" : "mm",
-      seller: i % 3 ? "mm" : "acct",
-      qty,
-      price,
-    });
-  });
+  openTenPositions(engine, instruments, ts, "500000");
   const times = new Float64Array(ORDERS);
   const start = process.hrtime.bigint();
   for (let n = 0; n < ORDERS; n++) {

@@ -65,3 +65,88 @@ export function median(values) {
 export function quickstartConfigJson() {
   return JSON.parse(readFileSync(new URL("../examples/quickstart/config.json", import.meta.url), "utf8"));
 }
+
+/**
+ * The standard account of the margin benchmarks: 10 perpetuals over 5 underlyings (linear and inverse, tiered and
+ * size-scaled), and an engine where `acct` holds one position in each with USDC, BTC and ETH collateral.
+ */
+export const UNDERLYINGS = ["BTC", "ETH", "SOL", "XRP", "DOGE"];
+export const LEVEL = { BTC: 60000, ETH: 3000, SOL: 150, XRP: 0.6, DOGE: 0.15 };
+
+export function tenPerpetualsMarket(loadConfig) {
+  const tiers = [
+    { upToNotional: "50000", initial: "0.01", maintenance: "0.004" },
+    { upToNotional: "250000", initial: "0.02", maintenance: "0.005" },
+    { upToNotional: "1000000", initial: "0.05", maintenance: "0.01" },
+    { upToNotional: "10000000", initial: "0.1", maintenance: "0.025" },
+  ];
+  const instruments = [];
+  for (const u of UNDERLYINGS) {
+    const coin = u === "BTC" || u === "ETH";
+    const common = { kind: "perpetual", index: `${u}-USD`, tickSize: "0.0001", mark: { method: "index" } };
+    instruments.push({
+      symbol: `${u}-PERP`,
+      ...common,
+      settlementAsset: "USDC",
+      contractSize: "1",
+      lotSize: "0.001",
+      ...(coin
+        ? { marginScaling: { initial: "0.02", maintenance: "0.01", perUnit: "0.00005" } }
+        : { marginTiers: tiers }),
+    });
+    instruments.push({
+      symbol: `${u}-USD-INV`,
+      ...common,
+      settlementAsset: coin ? u : "USDC",
+      inverse: coin,
+      contractSize: coin ? "10" : "1",
+      lotSize: coin ? "1" : "0.001",
+      marginTiers: tiers,
+    });
+  }
+  const loaded = loadConfig({
+    quoteAsset: "USDC",
+    assets: [
+      { id: "USDC", decimals: 6 },
+      { id: "BTC", decimals: 8, index: "BTC-USD", collateralWeight: "0.95" },
+      { id: "ETH", decimals: 8, index: "ETH-USD", collateralWeight: "0.9" },
+    ],
+    indices: UNDERLYINGS.map((u) => ({
+      id: `${u}-USD`,
+      sources: [{ id: "x", weight: "1" }],
+      minSources: 1,
+      staleAfterMs: 3_600_000,
+    })),
+    instruments,
+  });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+  return { config: loaded.config, instruments };
+}
+
+/** Prices at LEVEL, collateral for `acct` (`usdc` USDC, 2 BTC, 20 ETH) and a market maker, one fill per instrument. */
+export function openTenPositions(engine, instruments, ts, usdc) {
+  const ok = (c) => {
+    const events = engine.apply({ ts, ...c });
+    if (events.some((e) => e.type === "rejected")) throw new Error(JSON.stringify(events));
+  };
+  for (const u of UNDERLYINGS)
+    ok({ type: "price", index: `${u}-USD`, source: "x", price: String(LEVEL[u]), sourceTs: ts });
+  ok({ type: "deposit", account: "acct", asset: "USDC", amount: usdc });
+  ok({ type: "deposit", account: "acct", asset: "BTC", amount: "2" });
+  ok({ type: "deposit", account: "acct", asset: "ETH", amount: "20" });
+  ok({ type: "deposit", account: "mm", asset: "USDC", amount: "9000000" });
+  ok({ type: "deposit", account: "mm", asset: "BTC", amount: "100" });
+  ok({ type: "deposit", account: "mm", asset: "ETH", amount: "1000" });
+  instruments.forEach((instrument, i) => {
+    const u = UNDERLYINGS[Math.floor(i / 2)];
+    const long = i % 3 !== 0;
+    ok({
+      type: "fill",
+      symbol: instrument.symbol,
+      buyer: long ? "acct" : "mm",
+      seller: long ? "mm" : "acct",
+      qty: instrument.inverse ? String(100 + i) : (2000 / LEVEL[u]).toFixed(3),
+      price: (LEVEL[u] * 0.99).toFixed(4),
+    });
+  });
+}

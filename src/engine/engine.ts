@@ -530,12 +530,6 @@ export class Engine {
     return this.trading.preTradeCheck(a, no, side === "buy" ? 0 : 1, lots, priceTicks, this.now);
   }
 
-  /** Figures of an account now (tests, the service's account view). */
-  accountFigures(account: string): AccountFigures | null {
-    const no = this.ledger.account(account);
-    return no < 0 ? null : this.margin.figures(no, this.now);
-  }
-
   private balanceEvent(
     ts: number,
     cause: number,

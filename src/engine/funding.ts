@@ -4,7 +4,7 @@
 // one step. Payers are charged rounded up and receivers paid rounded down, so Σ payments ≤ 0; the residue goes to
 // the insurance fund, and the ledger balances exactly.
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
-import { formatDecimal } from "../kernel/decimal.js";
+import { fixedToNumber, formatDecimal } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
 import { wadDiv, wadMul, wadOfPrice, wadToRaw } from "../kernel/wad.js";
 import { INSURANCE, type Ledger } from "../ledger/ledger.js";
@@ -50,10 +50,7 @@ export class Funding {
     this.lastSample = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
     this.premiumSum = new Float64Array(n);
     this.samples = new Float64Array(n);
-    this.tick = Float64Array.from(
-      host.config.instruments,
-      (i) => Number(i.tickSize.raw) / 10 ** i.tickSize.scale,
-    );
+    this.tick = Float64Array.from(host.config.instruments, (i) => fixedToNumber(i.tickSize));
     host.config.instruments.forEach((instrument, i) => {
       if (instrument.funding !== null) this.perpetuals.push(i);
     });
@@ -99,7 +96,7 @@ export class Funding {
     const premium = n > 0 ? (this.premiumSum[no] as number) / n : 0;
     this.premiumSum[no] = 0;
     this.samples[no] = 0;
-    const rateFloat = fundingRate(premium, fixed(funding.interestRate), fixed(funding.cap));
+    const rateFloat = fundingRate(premium, fixedToNumber(funding.interestRate), fixedToNumber(funding.cap));
     const rate = wadOfPrice(rateFloat, RATE_DECIMALS);
     const mark = prices.markPrice(instrument.symbol, now);
     const index = prices.indexPrice(instrument.index, now);
@@ -181,8 +178,4 @@ export class Funding {
     for (const no of this.perpetuals)
       yield `funding ${no} ${this.nextTs[no]} ${this.lastSample[no]} ${this.premiumSum[no]} ${this.samples[no]} ${this.due}`;
   }
-}
-
-function fixed(value: { raw: bigint; scale: number }): number {
-  return Number(value.raw) / 10 ** value.scale;
 }

@@ -2,7 +2,7 @@
 // book and the margin state can never disagree; fills from an external matcher (`fill`) update the same
 // positions. Every fill moves both positions, realised PnL (against sys:clearing) and fees (to sys:fees) at once.
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
-import { formatDecimal, parseFixed } from "../kernel/decimal.js";
+import { fixedToNumber, formatDecimal, parseFixed } from "../kernel/decimal.js";
 import { type DomainError, describeValue, domainError } from "../kernel/errors.js";
 import { parseId } from "../kernel/ids.js";
 import { WAD, wadAbs, wadDiv, wadMul, wadOf, wadOfPrice, wadToRaw } from "../kernel/wad.js";
@@ -73,8 +73,6 @@ export class Trading {
   private readonly priceDecimals: ReadonlyMap<string, number>;
   private readonly tickFloat: Float64Array;
   /** Last trade price per instrument (NaN: none yet); mirrored in the mark's state, which the hash covers. */
-  private readonly lastTrade: Float64Array;
-  private readonly lastTradeTs: Float64Array;
 
   // Float screen of the pre-trade check, and its reused inputs (no allocation per order).
   private readonly screen: RiskScreen;
@@ -85,6 +83,8 @@ export class Trading {
   private readonly assetHalfUlp: Float64Array;
   private readonly unitFloat: Float64Array;
   private readonly takerRate: Float64Array;
+  private readonly band: Float64Array;
+  private readonly weight: Float64Array;
   private readonly profitWeight: number;
   private cacheRevision = -1;
   private cacheTs = -1;
@@ -96,7 +96,6 @@ export class Trading {
   constructor(host: TradingHost) {
     this.host = host;
     const { config } = host;
-    const float = (f: { raw: bigint; scale: number }) => Number(f.raw) / 10 ** f.scale;
     this.screen = new RiskScreen(config, host.ledger, host.positions);
     this.screenMarks = new Float64Array(config.instruments.length);
     this.markStamp = new Int8Array(config.instruments.length);
@@ -108,17 +107,20 @@ export class Trading {
       const decimals = config.indices.find((i) => i.id === a.index)?.priceDecimals ?? 8;
       return 0.5 * 10 ** -decimals;
     });
-    this.unitFloat = Float64Array.from(config.instruments, (i) => float(i.lotSize) * float(i.contractSize));
-    this.takerRate = Float64Array.from(config.instruments, (i) => float(i.fees.taker));
-    this.profitWeight = float(config.margin.unrealizedProfitWeight);
-    this.degradedFactor = float(config.margin.degradedCollateralFactor);
-    this.decay = config.margin.collateralAgeDecay.map((p) => ({ ageMs: p.ageMs, factor: float(p.factor) }));
-    this.tickFloat = Float64Array.from(
-      host.config.instruments,
-      (i) => Number(i.tickSize.raw) / 10 ** i.tickSize.scale,
+    this.unitFloat = Float64Array.from(
+      config.instruments,
+      (i) => fixedToNumber(i.lotSize) * fixedToNumber(i.contractSize),
     );
-    this.lastTrade = new Float64Array(host.config.instruments.length).fill(Number.NaN);
-    this.lastTradeTs = new Float64Array(host.config.instruments.length).fill(Number.NEGATIVE_INFINITY);
+    this.takerRate = Float64Array.from(config.instruments, (i) => fixedToNumber(i.fees.taker));
+    this.band = Float64Array.from(config.instruments, (i) => fixedToNumber(i.priceBand));
+    this.weight = Float64Array.from(config.assets, (a) => fixedToNumber(a.collateralWeight));
+    this.profitWeight = fixedToNumber(config.margin.unrealizedProfitWeight);
+    this.degradedFactor = fixedToNumber(config.margin.degradedCollateralFactor);
+    this.decay = config.margin.collateralAgeDecay.map((p) => ({
+      ageMs: p.ageMs,
+      factor: fixedToNumber(p.factor),
+    }));
+    this.tickFloat = Float64Array.from(config.instruments, (i) => fixedToNumber(i.tickSize));
     this.tickWad = host.config.instruments.map((i) => wadOf(i.tickSize));
     this.unit = host.config.instruments.map(unitOf);
     this.priceDecimals = new Map(host.config.indices.map((i) => [i.id, i.priceDecimals]));
@@ -225,12 +227,7 @@ export class Trading {
     const ask = books.bestPrice(no, SELL);
     const tick = this.tickFloat[no] as number;
     const mid = Number.isNaN(bid) || Number.isNaN(ask) ? Number.NaN : ((bid + ask) / 2) * tick;
-    this.host.prices.observeBook(
-      (this.host.config.instruments[no] as InstrumentConfig).symbol,
-      mid,
-      this.lastTrade[no] as number,
-      this.lastTradeTs[no] as number,
-    );
+    this.host.prices.observeBook((this.host.config.instruments[no] as InstrumentConfig).symbol, mid);
   }
 
   /** Cancels every resting order of an instrument (expiry), best first on each side. */
@@ -350,8 +347,7 @@ export class Trading {
     liquidation = false,
   ): void {
     const ledger = this.host.ledger;
-    this.lastTrade[no] = Number(price) / 1e18;
-    this.lastTradeTs[no] = ts;
+    this.host.prices.observeTrade(instrument.symbol, Number(price) / 1e18, ts);
     out.push({
       seq: this.host.nextSeq(),
       ts,
@@ -400,16 +396,9 @@ export class Trading {
     if (typeof id !== "string") return id;
     if (host.books.find(account, id) >= 0)
       return domainError("invalid", `order.id: "${id}" already names a resting order of this account`);
-    const no = host.instrument(c, "order");
+    const no = this.tradable(c, "order");
     if (typeof no !== "number") return no;
     const instrument = host.config.instruments[no] as InstrumentConfig;
-    if (host.isExpired(no))
-      return domainError("halted", `order.symbol: "${instrument.symbol}" has expired and settled`);
-    if (instrument.kind === "option")
-      return domainError(
-        "unsupported",
-        `order.symbol: "${instrument.symbol}" is an option; options trade with the options issue`,
-      );
     const sideText = c["side"];
     if (sideText !== "buy" && sideText !== "sell")
       return domainError("invalid", `order.side: ${describeValue(sideText)} is not "buy" or "sell"`);
@@ -474,7 +463,7 @@ export class Trading {
         "reduce_only",
         `order.reduceOnly: the account has no ${side === BUY ? "short" : "long"} ${instrument.symbol} position to reduce`,
       );
-    const band = Number(instrument.priceBand.raw) / 10 ** instrument.priceBand.scale;
+    const band = this.band[no] as number;
     let limit: number;
     if (market) {
       // A market order sweeps no further than the band around the mark (Binance's market price cap).
@@ -621,7 +610,7 @@ export class Trading {
       if (ledger.balance(account, a) === 0n) continue;
       const asset = config.assets[a] as AssetConfig;
       if (asset.collateralTiers.length > 0) return false;
-      const weight = Number(asset.collateralWeight.raw) / 10 ** asset.collateralWeight.scale;
+      const weight = this.weight[a] as number;
       if (asset.id === config.quoteAsset) {
         this.collateralPrice[a] = weight;
         this.debtPrice[a] = 1;
@@ -722,6 +711,21 @@ export class Trading {
     return fills;
   }
 
+  /** The instrument a trading command names, if it can trade now: not expired, not an option (yet). */
+  private tradable(c: Fields, type: "order" | "fill"): number | DomainError {
+    const no = this.host.instrument(c, type);
+    if (typeof no !== "number") return no;
+    const symbol = (this.host.config.instruments[no] as InstrumentConfig).symbol;
+    if (this.host.isExpired(no))
+      return domainError("halted", `${type}.symbol: "${symbol}" has expired and settled`);
+    if ((this.host.config.instruments[no] as InstrumentConfig).kind === "option")
+      return domainError(
+        "unsupported",
+        `${type}.symbol: "${symbol}" is an option; options trade once the options issue gives them a mark and a margin`,
+      );
+    return no;
+  }
+
   // ---- fill (an external matcher's trade) ----
 
   /**
@@ -731,16 +735,9 @@ export class Trading {
    */
   fill(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
     const host = this.host;
-    const no = host.instrument(c, "fill");
+    const no = this.tradable(c, "fill");
     if (typeof no !== "number") return no;
     const instrument = host.config.instruments[no] as InstrumentConfig;
-    if (host.isExpired(no))
-      return domainError("halted", `fill.symbol: "${instrument.symbol}" has expired and settled`);
-    if (instrument.kind === "option")
-      return domainError(
-        "unsupported",
-        `fill.symbol: "${instrument.symbol}" is an option; options positions come with the options issue`,
-      );
     const price = parseTickPrice(c["price"], instrument, "fill.price");
     if (typeof price !== "bigint") return price;
     const lots = parseLots(c["qty"], instrument, "fill.qty");

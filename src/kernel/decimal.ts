@@ -230,6 +230,14 @@ export function parseFixed(
   return { raw, scale: places };
 }
 
+/**
+ * A fixed value as the nearest double, for float screens and rates: one correctly rounded division of two exact
+ * doubles while |raw| < 2^53 (config rates, weights and sizes), so it equals Number(formatFixed(value)).
+ */
+export function fixedToNumber(value: Fixed): number {
+  return Number(value.raw) / 10 ** value.scale;
+}
+
 /** Compares two fixed values exactly: -1, 0 or 1. */
 export function compareFixed(a: Fixed, b: Fixed): number {
   const s = Math.max(a.scale, b.scale);

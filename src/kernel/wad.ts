@@ -32,11 +32,6 @@ export function wadDiv(a: bigint, b: bigint, mode: Rounding): bigint {
   return divRound(a * WAD, b, mode);
 }
 
-/** An integer count (lots, contracts) as a wad. */
-export function wadOfInt(n: number | bigint): bigint {
-  return BigInt(n) * WAD;
-}
-
 /** A float (a published price) as a wad at `decimals` places, half away from zero; exact for what priceText prints. */
 export function wadOfPrice(value: number, decimals: number): bigint {
   const scaled = Math.round(Math.abs(value) * 10 ** decimals);
@@ -48,17 +43,4 @@ export function wadOfPrice(value: number, decimals: number): bigint {
 
 export function wadAbs(a: bigint): bigint {
   return a < 0n ? -a : a;
-}
-
-export function wadMin(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
-}
-
-export function wadMax(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
-}
-
-/** For display and float screens only: never feeds back into exact figures. */
-export function wadToNumber(a: bigint): number {
-  return Number(a) / 1e18;
 }

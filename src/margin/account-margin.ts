@@ -2,7 +2,7 @@
 // equity, initial and maintenance margin, free collateral and liquidation prices — with every price used, its
 // age and status. All arithmetic is on wads; figures leave at the quote asset's decimals, requirements rounded
 // up and equity down (docs/margin.md).
-import type { AssetConfig, InstrumentConfig, MarginConfig, MarketConfig } from "../config/types.js";
+import type { AssetConfig, InstrumentConfig, MarginModelConfig, MarketConfig } from "../config/types.js";
 import { assert } from "../kernel/errors.js";
 import { WAD, wadAbs, wadDiv, wadFromRaw, wadMul, wadOf, wadOfPrice } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -97,7 +97,6 @@ export class AccountMargin {
   private readonly ledger: Ledger;
   private readonly positions: Positions;
   private readonly prices: MarketPrices;
-  private readonly rules: MarginConfig;
   private readonly priceDecimals: ReadonlyMap<string, number>;
   private readonly profitWeight: bigint;
   private readonly degradedFactor: bigint;
@@ -109,11 +108,10 @@ export class AccountMargin {
     this.ledger = ledger;
     this.positions = positions;
     this.prices = prices;
-    this.rules = config.margin;
     this.priceDecimals = new Map(config.indices.map((i) => [i.id, i.priceDecimals]));
-    this.profitWeight = wadOf(this.rules.unrealizedProfitWeight);
-    this.degradedFactor = wadOf(this.rules.degradedCollateralFactor);
-    this.decay = this.rules.collateralAgeDecay.map((p) => ({ ageMs: p.ageMs, factor: wadOf(p.factor) }));
+    this.profitWeight = wadOf(config.margin.unrealizedProfitWeight);
+    this.degradedFactor = wadOf(config.margin.degradedCollateralFactor);
+    this.decay = config.margin.collateralAgeDecay.map((p) => ({ ageMs: p.ageMs, factor: wadOf(p.factor) }));
     this.tiersOf = config.assets.map((a) =>
       a.collateralTiers.map((t) => ({ upToValue: wadOf(t.upToValue), weight: wadOf(t.weight) })),
     );
@@ -429,14 +427,19 @@ export class AccountMargin {
   }
 }
 
+/** The margin model of a perpetual or future; an option reaching it is a bug (options have their own rules). */
+function futuresMargin(instrument: InstrumentConfig): MarginModelConfig {
+  assert(instrument.margin !== null, "margin: an option position reached the futures margin model");
+  return instrument.margin;
+}
+
 /** lotSize × contractSize as a wad: the exposure of one lot (base units if linear, quote units if inverse). */
 export function unitOf(instrument: InstrumentConfig): bigint {
   return wadMul(wadOf(instrument.lotSize), wadOf(instrument.contractSize), "down");
 }
 
 function liquidationModel(instrument: InstrumentConfig): LiquidationModel {
-  const margin = instrument.margin;
-  assert(margin !== null, "margin: an option position reached the futures margin model");
+  const margin = futuresMargin(instrument);
   if (margin.kind === "tiers") return { kind: "tiers", tiers: margin.tiers };
   return {
     kind: "scaling",
@@ -453,8 +456,7 @@ function requirements(
   baseSize: bigint,
   leverage: bigint,
 ): { initial: bigint; maintenance: bigint } {
-  const margin = instrument.margin;
-  assert(margin !== null, "margin: an option position reached the futures margin model");
+  const margin = futuresMargin(instrument);
   if (margin.kind === "tiers")
     return {
       initial: tieredInitialMargin(margin.tiers, notional, leverage > 0n ? leverage : null),
@@ -489,8 +491,7 @@ function maintenanceTerms(
   notional: bigint,
   baseSize: bigint,
 ): { rate: bigint; amount: bigint } {
-  const margin = instrument.margin;
-  assert(margin !== null, "margin: an option position reached the futures margin model");
+  const margin = futuresMargin(instrument);
   if (margin.kind === "tiers") {
     const tier = margin.tiers[bracketIndex(margin.tiers, notional)];
     assert(tier !== undefined, "margin: no bracket");

@@ -9,6 +9,7 @@
 // decimals (≤ half a unit in the last place each, times the exposure it multiplies), and one unit at 18 decimals
 // per rounded operation. The bound adds all three; tests check it against the exact path on random portfolios.
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
+import { fixedToNumber } from "../kernel/decimal.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { Positions } from "./positions.js";
 
@@ -72,22 +73,22 @@ export class RiskScreen {
     const mmr: number[] = [];
     const amount: number[] = [];
     config.instruments.forEach((instrument: InstrumentConfig, i) => {
-      this.unit[i] = fixed(instrument.lotSize) * fixed(instrument.contractSize);
+      this.unit[i] = fixedToNumber(instrument.lotSize) * fixedToNumber(instrument.contractSize);
       this.inverse[i] = instrument.inverse ? 1 : 0;
       this.markHalfUlp[i] = 0.5 * 10 ** -(decimals.get(instrument.index) ?? 8);
       this.tierStart[i] = upTo.length;
       const margin = instrument.margin;
       if (margin?.kind === "scaling") {
         this.scaling[i] = 1;
-        this.imr0[i] = fixed(margin.initial);
-        this.mmr0[i] = fixed(margin.maintenance);
-        this.perUnit[i] = fixed(margin.perUnit);
+        this.imr0[i] = fixedToNumber(margin.initial);
+        this.mmr0[i] = fixedToNumber(margin.maintenance);
+        this.perUnit[i] = fixedToNumber(margin.perUnit);
       } else if (margin?.kind === "tiers")
         for (const tier of margin.tiers) {
-          upTo.push(fixed(tier.upToNotional));
-          imr.push(fixed(tier.initial));
-          mmr.push(fixed(tier.maintenance));
-          amount.push(fixed(tier.maintenanceAmount));
+          upTo.push(fixedToNumber(tier.upToNotional));
+          imr.push(fixedToNumber(tier.initial));
+          mmr.push(fixedToNumber(tier.maintenance));
+          amount.push(fixedToNumber(tier.maintenanceAmount));
         }
       this.tierEnd[i] = upTo.length;
     });
@@ -239,8 +240,4 @@ export class RiskScreen {
     if (initial && leverage > 0 && notional / leverage > r) r = notional / leverage;
     return inverse ? r * m : r;
   }
-}
-
-function fixed(value: { raw: bigint; scale: number }): number {
-  return Number(value.raw) / 10 ** value.scale;
 }

@@ -320,18 +320,21 @@ export class MarketPrices {
     return { value: index.value + basis, ageMs: index.ageMs, status: index.status };
   }
 
-  /**
-   * The order book's prices for an instrument's mark: the mid of best bid and ask (NaN unless two-sided) and the
-   * last trade with its time. Sampled into the basis at the mark's next computation (mark = index + EMA(basis)).
-   */
-  observeBook(symbol: string, mid: number, lastTrade: number, lastTradeTs: number): void {
+  /** The book's mid for an instrument's mark (NaN unless two-sided), sampled into its basis at the next computation. */
+  observeBook(symbol: string, mid: number): void {
+    this.revision++;
+    const m = this.markNo.get(symbol);
+    if (m !== undefined) (this.marks[m] as MarkState).bookPrice = mid;
+  }
+
+  /** A trade on an instrument: without a two-sided book, its price stands for the basis while fresh. */
+  observeTrade(symbol: string, price: number, ts: number): void {
     this.revision++;
     const m = this.markNo.get(symbol);
     if (m === undefined) return;
     const mark = this.marks[m] as MarkState;
-    mark.bookPrice = mid;
-    mark.lastTrade = lastTrade;
-    mark.lastTradeTs = lastTradeTs;
+    mark.lastTrade = price;
+    mark.lastTradeTs = ts;
   }
 
   /** What an instrument may do now: the strictest of manual halts and the breakers over it and its index. */
