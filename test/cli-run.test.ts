@@ -95,14 +95,23 @@ describe("plimsoll run", () => {
       equity: "10735.067891",
     });
     // After the fills and a fall to 16,500 (the mark 16,520.34: the last trade at 17,100 pulls its basis up, within
-    // the 0.5 % band): alice (long 2 at 17,100, most of her USDC withdrawn) is bankrupt.
-    const alice = events.filter((e) => e["type"] === "account" && e["account"] === "alice").at(-1);
-    expect(alice).toMatchObject({
-      equity: "-393.887822",
-      initial: "330.406801",
-      maintenance: "132.162721",
-      state: "bankrupt",
+    // the 0.5 % band): alice (long 2 at 17,100, most of her USDC withdrawn) is bankrupt. There is no bid at her
+    // bankruptcy price, so the insurance fund takes the position over there (above the mark: the fund bears her
+    // negative equity), and she is left with what the tick rounding gave her.
+    const decision = events.find((e) => e["type"] === "margin" && e["account"] === "alice");
+    expect(decision).toMatchObject({ state: "bankrupt", equity: "-94.451822", maintenance: "133.360465" });
+    expect(events.filter((e) => e["type"] === "liquidation")).toMatchObject([
+      { account: "alice", qty: "2", price: "16717.3", via: "insurance", decision: decision?.["seq"] },
+    ]);
+    expect(events.find((e) => e["type"] === "insurance")).toMatchObject({
+      reason: "takeover",
+      account: "alice",
+      qty: "2",
+      price: "16717.3",
+      decision: decision?.["seq"],
     });
+    const alice = events.filter((e) => e["type"] === "account" && e["account"] === "alice").at(-1);
+    expect(alice).toMatchObject({ equity: "0.032109", positions: [], state: "healthy" });
   });
 
   it("is deterministic: the same input gives byte-identical output, stdin or file, to stdout or file", () => {

@@ -45,6 +45,8 @@ describe("docs/schema", () => {
         "order.rejected",
         "order.cancelled",
         "margin",
+        "liquidation",
+        "insurance",
         "end",
       ]),
     );

@@ -127,7 +127,11 @@ describe("loadConfig: the contract example", () => {
         text,
       ),
     ).toEqual(["0.005", "0.02", "0.8"]);
-    expect(config.insuranceFund).toEqual({ asset: "USDC", initialBalance: 1_000_000_000_000n });
+    expect(config.insuranceFund).toMatchObject({ asset: "USDC", initialBalance: 1_000_000_000_000n });
+    expect(text(config.insuranceFund.unwindBand)).toBe("0.01");
+    expect([config.liquidation.maxOrdersPerCommand, config.liquidation.maxPriceWaitMs]).toEqual([
+      16, 900_000,
+    ]);
   });
 });
 
@@ -159,7 +163,8 @@ describe("loadConfig: defaults", () => {
         text,
       ),
     ).toEqual(["0.005", "0.02", "0.8"]);
-    expect(config.insuranceFund).toEqual({ asset: "USDC", initialBalance: 0n });
+    expect(config.insuranceFund).toMatchObject({ asset: "USDC", initialBalance: 0n });
+    expect(text(config.insuranceFund.unwindBand)).toBe("0.01");
   });
 
   it("requires a majority of sources by default", () => {
@@ -699,7 +704,7 @@ describe("loadConfig: liquidation and insurance fund", () => {
       "insuranceFund.asset": "BTC",
       "insuranceFund.initialBalance": "0.00000001",
     });
-    expect(btcFund.insuranceFund).toEqual({ asset: "BTC", initialBalance: 1n });
+    expect(btcFund.insuranceFund).toMatchObject({ asset: "BTC", initialBalance: 1n });
   });
 });
 

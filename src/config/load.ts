@@ -783,7 +783,13 @@ function resolveLiquidation(ctx: Context, raw: RawLiquidation, path: Path): Liqu
   const bufferRatio = decimal(ctx, [...path, "bufferRatio"], raw.bufferRatio, NON_NEGATIVE);
   const marginCallRatio = decimal(ctx, [...path, "marginCallRatio"], raw.marginCallRatio, RATE);
   if (feeRate === undefined || bufferRatio === undefined || marginCallRatio === undefined) return undefined;
-  return { feeRate, bufferRatio, marginCallRatio };
+  return {
+    feeRate,
+    bufferRatio,
+    marginCallRatio,
+    maxOrdersPerCommand: raw.maxOrdersPerCommand,
+    maxPriceWaitMs: raw.maxPriceWaitMs,
+  };
 }
 
 /** Decay points go up in age and their factors never rise: an older price never counts for more. */
@@ -849,7 +855,14 @@ function resolveInsuranceFund(
     ctx.issues.add([...path, "initialBalance"], stripField(initialBalance.message, where));
     return undefined;
   }
-  return { asset, initialBalance };
+  const unwindBand = decimal(
+    ctx,
+    [...path, "unwindBand"],
+    raw?.unwindBand ?? DEFAULTS.insuranceFundUnwindBand,
+    FEE_RATE,
+  );
+  if (unwindBand === undefined) return undefined;
+  return { asset, initialBalance, unwindBand };
 }
 
 function validDecimals(value: unknown): value is number {

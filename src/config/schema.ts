@@ -68,8 +68,15 @@ export const DEFAULTS = {
   mark: { method: "ema-basis", basisHalfLifeMs: 60_000, basisSampleMs: 1_000, basisBand: "0.005" },
   fees: { maker: "0", taker: "0" },
   funding: { intervalMs: 28_800_000, cap: "0.0075", interestRate: "0.0001" },
-  liquidation: { feeRate: "0.005", bufferRatio: "0.02", marginCallRatio: "0.8" },
+  liquidation: {
+    feeRate: "0.005",
+    bufferRatio: "0.02",
+    marginCallRatio: "0.8",
+    maxOrdersPerCommand: 16,
+    maxPriceWaitMs: 900_000,
+  },
   insuranceFundBalance: "0",
+  insuranceFundUnwindBand: "0.01",
   maintenanceBasis: "mark",
   settlementTwapMs: 1_800_000,
   margin: {
@@ -481,6 +488,16 @@ export const LiquidationSchema = strict({
   marginCallRatio: decimal()
     .default(DEFAULTS.liquidation.marginCallRatio)
     .describe("Margin call when equity falls below maintenance / this ratio, in (0, 1]."),
+  maxOrdersPerCommand: countUpTo(1, 1024)
+    .default(DEFAULTS.liquidation.maxOrdersPerCommand)
+    .describe(
+      "Liquidation steps (orders, takeovers, deleveragings) per command at most; the rest continue at the next command, riskiest first.",
+    ),
+  maxPriceWaitMs: ms()
+    .default(DEFAULTS.liquidation.maxPriceWaitMs)
+    .describe(
+      "Longest an account that should be liquidated waits, frozen to reduce-only, for a bad price to recover; after it the last good price is used (with a margin.override event).",
+    ),
 });
 
 export const DecayPointSchema = strict({
@@ -511,6 +528,11 @@ export const InsuranceFundSchema = strict({
   initialBalance: decimal()
     .default(DEFAULTS.insuranceFundBalance)
     .describe("Opening balance, >= 0, at most the asset's decimals."),
+  unwindBand: decimal()
+    .default(DEFAULTS.insuranceFundUnwindBand)
+    .describe(
+      "The fund unwinds positions it took over through the book, no worse than the mark less (sells) or plus (buys) this fraction, in [0, 1).",
+    ),
 });
 
 const configShape = {

@@ -177,6 +177,10 @@ export interface LiquidationConfig {
   readonly feeRate: Fixed;
   readonly bufferRatio: Fixed;
   readonly marginCallRatio: Fixed;
+  /** Liquidation steps per command at most. */
+  readonly maxOrdersPerCommand: number;
+  /** Longest wait, frozen, for a bad price before the last good price is used. */
+  readonly maxPriceWaitMs: number;
 }
 
 export interface DecayPoint {
@@ -197,6 +201,8 @@ export interface InsuranceFundConfig {
   readonly asset: string;
   /** Raw amount at the asset's decimals. */
   readonly initialBalance: bigint;
+  /** Unwinds no worse than mark × (1 ∓ band). */
+  readonly unwindBand: Fixed;
 }
 
 export interface MarketConfig {

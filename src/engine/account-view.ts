@@ -5,7 +5,7 @@ import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/type
 import { formatDecimal, type Rounding } from "../kernel/decimal.js";
 import { wadDiv, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
-import type { AccountFigures, PriceUsed } from "../margin/account-margin.js";
+import type { AccountFigures, PositionFigures, PriceUsed } from "../margin/account-margin.js";
 import { roundLiquidationPrice } from "../margin/liquidation-price.js";
 import type { AccountEvent, AccountState, CollateralLine, PositionLine, PriceLine } from "./events.js";
 
@@ -21,6 +21,7 @@ export function accountEvent(
   account: number,
   f: AccountFigures,
   available: readonly bigint[],
+  adlRank: (p: PositionFigures) => number,
 ): AccountEvent {
   const quote = config.assets.find((a) => a.id === config.quoteAsset) as AssetConfig;
   const q = (wad: bigint, mode: Rounding) =>
@@ -84,6 +85,7 @@ export function accountEvent(
       isolatedMargin: p.isolated ? s(p.isolatedMargin, "ceil") : null,
       markStatus: p.mark.status,
       markAgeMs: p.mark.ageMs,
+      adlRank: adlRank(p),
     };
   });
   const ratio =

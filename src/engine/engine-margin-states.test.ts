@@ -49,15 +49,23 @@ describe("margin states", () => {
     expect(call).toMatchObject([
       { account: "u", state: "margin_call", equity: "550", maintenance: "452.5", frozen: false },
     ]);
-    expect(call[0]?.prices).toEqual([{ symbol: "P", price: "905", ageMs: 0, status: "ok" }]);
-    expect(margins(prices("890"))).toMatchObject([
-      { state: "liquidating", equity: "400", maintenance: "445" },
+    // Every price with its index and the sources it stood on, each with the price counted and its age.
+    const sources = ["a", "b", "c"].map((source) => ({ source, price: "905", ageMs: 0 }));
+    expect(call[0]?.prices).toEqual([
+      { symbol: "P", price: "905", ageMs: 0, status: "ok", index: "I", sources },
     ]);
-    // 895: equity 450 ≥ MM 447.5 but < MM × 1.02 = 456.45: still liquidating, no event
-    expect(margins(prices("895"))).toEqual([]);
-    // Venues report one by one: the state follows each recomputed index, and settles with the last.
-    expect(margins(prices("900")).at(-1)).toMatchObject({ state: "margin_call" });
+    expect(call[0]?.positions).toEqual([
+      { symbol: "P", qty: "10", entryPrice: "1000", unrealizedPnl: "-950", maintenance: "452.5" },
+    ]);
+    // 907: MM/equity = 453.5 / 570 < 0.8, but 0.8 × 570 = 456 < MM × 1.02 = 462.57: still a margin call
+    expect(margins(prices("907"))).toEqual([]);
     expect(margins(prices("950")).at(-1)).toMatchObject({ state: "healthy" });
+    // Venues report one by one: the state follows each recomputed index.
+    expect(margins(prices("890")).find((m) => m.state === "liquidating")).toMatchObject({
+      state: "liquidating",
+      equity: "400",
+      maintenance: "445",
+    });
   });
 
   it("never liquidates on a bad price: frozen reduce-only with the reason, then decided when the price is back", () => {
@@ -81,7 +89,7 @@ describe("margin states", () => {
     });
     expect(order[0]).toMatchObject({ type: "order.rejected", code: "stale_price" });
     // The venues agree again: the decision is taken on a price that can be trusted.
-    expect(margins(prices("880"))).toMatchObject([{ state: "liquidating", frozen: false, reason: null }]);
+    expect(margins(prices("880"))[0]).toMatchObject({ state: "liquidating", frozen: false, reason: null });
   });
 
   it("a single outlier venue print moves nobody: capped at the band", () => {

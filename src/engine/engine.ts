@@ -9,7 +9,7 @@ import { wadToRaw } from "../kernel/wad.js";
 import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
 import { LIQUIDATING, STATE_NAMES } from "../liquidation/margin-state.js";
 import { MarginWatch } from "../liquidation/margin-watch.js";
-import { type AccountFigures, AccountMargin } from "../margin/account-margin.js";
+import { AccountMargin } from "../margin/account-margin.js";
 import { Positions } from "../margin/positions.js";
 import { OrderBooks } from "../orderbook/order-books.js";
 import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
@@ -140,9 +140,14 @@ export class Engine {
     this.liquidator = new Liquidator({
       config,
       ledger: this.ledger,
+      positions: this.positions,
       margin: this.margin,
+      prices: this.prices,
       watch: this.watch,
       trading: this.trading,
+      balanceEvent: (ts, cause, account, asset, delta, reason, counterparty, out) =>
+        this.balanceEvent(ts, cause, account, asset, delta, reason, counterparty, out),
+      isExpired: (instrument) => this.expiry.isExpired(instrument),
       nextSeq: () => ++this.eventSeq,
     });
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
@@ -489,6 +494,7 @@ export class Engine {
       account,
       figures,
       available,
+      (p) => this.liquidator.ranking.quantile(p.slot, Number(p.mark.price as bigint) / 1e18, ts),
     );
   }
 

@@ -1,11 +1,11 @@
 // Events of the contract (CONTRACT.md "Events") that this engine emits, with their exact field order: the
 // order objects are built in is the order they are serialised in, so output is byte-for-byte deterministic.
 import type { ErrorCode } from "../kernel/errors.js";
-import type { MarginEvent } from "../liquidation/margin-watch.js";
+import type { MarginEvent, MarginOverrideEvent } from "../liquidation/margin-watch.js";
 import type { PriceEvent, RawPriceEvents } from "../prices/price-events.js";
 import type { PriceStatus } from "../prices/priced.js";
 
-export type { MarginEvent } from "../liquidation/margin-watch.js";
+export type { MarginEvent, MarginOverrideEvent } from "../liquidation/margin-watch.js";
 export type { BreakerEvent, IndexEvent, MarkEvent, PriceEvent } from "../prices/price-events.js";
 
 export interface EventHeader {
@@ -79,6 +79,8 @@ export interface PositionLine {
   readonly isolatedMargin: string | null;
   readonly markStatus: PriceStatus;
   readonly markAgeMs: number;
+  /** Place in the ADL queue of its side, as a quantile: 1 = first to be deleveraged, 1/n = last. */
+  readonly adlRank: number;
 }
 
 export type AccountState = "healthy" | "margin_call" | "liquidating" | "bankrupt";
@@ -174,12 +176,57 @@ export interface FundingPaymentEvent extends EventHeader {
 }
 
 /** The insurance fund changed (CONTRACT.md `insurance`). */
+/**
+ * The insurance fund moved (CONTRACT.md `insurance`): `delta` to its balance, the running `balance`, and why —
+ * `liquidation_fee`, `takeover` (a position taken over at the bankruptcy price: `symbol`, `qty`, `price`),
+ * `bankruptcy_cover` (an account's deficit paid), `unwind` (a position it holds reduced through the book),
+ * `funding_rounding` (the residue of a funding interval: `symbol`).
+ * `account` and `decision` (seq of the `margin` event acted on) are null for the fund's own unwinding.
+ */
 export interface InsuranceEvent extends EventHeader {
   readonly type: "insurance";
   readonly delta: string;
   readonly balance: string;
   readonly asset: string;
-  readonly reason: string;
+  readonly reason: "liquidation_fee" | "takeover" | "bankruptcy_cover" | "unwind" | "funding_rounding";
+  readonly account: string | null;
+  readonly symbol: string | null;
+  readonly qty: string | null;
+  readonly price: string | null;
+  readonly decision: number | null;
+}
+
+/**
+ * Auto-deleveraging (CONTRACT.md `adl`): `account`'s opposite position reduced by `qty` at the bankruptcy price
+ * of `counterparty`, whose position neither the book nor the fund could take. `rank` is the account's quantile
+ * among the same side's positions (1 = first in line), `score` its ranking figure (profit % × effective
+ * leverage, or profit % ÷ effective leverage at a loss).
+ */
+export interface AdlEvent extends EventHeader {
+  readonly type: "adl";
+  readonly account: string;
+  readonly counterparty: string;
+  readonly symbol: string;
+  readonly qty: string;
+  readonly price: string;
+  readonly rank: number;
+  readonly score: number;
+  readonly decision: number;
+}
+
+/**
+ * A bankrupt account's deficit that neither the fund nor deleveraging covered, shared pro rata over the
+ * balances of the asset held by every other account (`accounts` charged, `amount` in all, `uncovered` what
+ * even that could not pay).
+ */
+export interface SocializedLossEvent extends EventHeader {
+  readonly type: "socialized_loss";
+  readonly account: string;
+  readonly asset: string;
+  readonly amount: string;
+  readonly accounts: number;
+  readonly uncovered: string;
+  readonly decision: number;
 }
 
 /** A dated instrument settled at expiry (CONTRACT.md `settlement`). */
@@ -249,12 +296,28 @@ export type EngineEvent =
   | InsuranceEvent
   | SettlementEvent
   | MarginEvent
+  | MarginOverrideEvent
   | LiquidationEvent
+  | AdlEvent
+  | SocializedLossEvent
   | EndEvent
   | PriceEvent;
 
-/** pnl: realised PnL, against sys:clearing; fee: trading fees, to (or rebates from) sys:fees. */
-export const BALANCE_REASONS = ["deposit", "withdraw", "transfer", "pnl", "fee"] as const;
+/**
+ * pnl: realised PnL, against sys:clearing; fee: trading fees, to (or rebates from) sys:fees; liquidation_fee: to
+ * the insurance fund; bankruptcy_cover: a deficit paid by the fund; socialized_loss: a share of a deficit the fund
+ * could not pay.
+ */
+export const BALANCE_REASONS = [
+  "deposit",
+  "withdraw",
+  "transfer",
+  "pnl",
+  "fee",
+  "liquidation_fee",
+  "bankruptcy_cover",
+  "socialized_loss",
+] as const;
 export type BalanceReason = (typeof BALANCE_REASONS)[number];
 
 /**

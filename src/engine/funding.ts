@@ -166,6 +166,11 @@ export class Funding {
         balance: formatDecimal(ledger.balance(INSURANCE, asset), assetDecimals),
         asset: instrument.settlementAsset,
         reason: "funding_rounding",
+        account: null,
+        symbol: instrument.symbol,
+        qty: null,
+        price: null,
+        decision: null,
       });
   }
 

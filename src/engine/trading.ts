@@ -345,9 +345,11 @@ export class Trading {
     cause: number,
     out: EventSink,
     liquidation = false,
+    transfer = false,
   ): void {
     const ledger = this.host.ledger;
-    this.host.prices.observeTrade(instrument.symbol, Number(price) / 1e18, ts);
+    // A transfer at a bankruptcy price (takeover, deleveraging) is not a market price: the mark never sees it.
+    if (!transfer) this.host.prices.observeTrade(instrument.symbol, Number(price) / 1e18, ts);
     out.push({
       seq: this.host.nextSeq(),
       ts,
@@ -373,6 +375,7 @@ export class Trading {
       ts,
       cause,
       out,
+      transfer,
     );
     this.settleSide(
       instrument,
@@ -385,6 +388,7 @@ export class Trading {
       ts,
       cause,
       out,
+      transfer,
     );
   }
 
@@ -587,6 +591,38 @@ export class Trading {
     limit: number,
     now: number,
   ): boolean {
+    if (!this.loadScreenInputs(account, now)) return false;
+    const marks = this.screenMarks;
+    const screen = this.screen;
+    const priceFloat = limit * (this.tickFloat[no] as number);
+    const orders = lots * (this.unitFloat[no] as number);
+    const value = instrument.inverse ? orders / priceFloat : orders * priceFloat;
+    screen.screen(account, marks, this.collateralPrice, this.debtPrice, this.halfUlp, this.profitWeight);
+    if (screen.exactOnly) return false;
+    const initialBefore = screen.initial;
+    const boundBefore = screen.bound;
+    screen.screen(
+      account,
+      marks,
+      this.collateralPrice,
+      this.debtPrice,
+      this.halfUlp,
+      this.profitWeight,
+      slot,
+      side,
+      lots,
+      value,
+    );
+    const bound = screen.bound + boundBefore;
+    if (screen.initial + bound < initialBefore) return true; // certainly does not raise the requirement
+    const notional = instrument.inverse ? orders / priceFloat : orders * priceFloat;
+    const fee = notional * (this.takerRate[no] as number) * (instrument.inverse ? priceFloat : 1);
+    return screen.initialEquity - screen.initial - fee > bound + fee * 1e-9 + 1e-9;
+  }
+
+  /** Marks and collateral prices of the account's instruments and assets into the screen's inputs; false when
+   * the screen cannot price it (a missing mark, tiered collateral). */
+  private loadScreenInputs(account: number, now: number): boolean {
     const { config, ledger, positions, prices } = this.host;
     const marks = this.screenMarks;
     // Reads of marks and indices are cached for the current (prices revision, ts): orders between two price
@@ -631,31 +667,7 @@ export class Trading {
       this.debtPrice[a] = priced.value;
       this.halfUlp[a] = this.assetHalfUlp[a] as number;
     }
-    const screen = this.screen;
-    const priceFloat = limit * (this.tickFloat[no] as number);
-    const orders = lots * (this.unitFloat[no] as number);
-    const value = instrument.inverse ? orders / priceFloat : orders * priceFloat;
-    screen.screen(account, marks, this.collateralPrice, this.debtPrice, this.halfUlp, this.profitWeight);
-    if (screen.exactOnly) return false;
-    const initialBefore = screen.initial;
-    const boundBefore = screen.bound;
-    screen.screen(
-      account,
-      marks,
-      this.collateralPrice,
-      this.debtPrice,
-      this.halfUlp,
-      this.profitWeight,
-      slot,
-      side,
-      lots,
-      value,
-    );
-    const bound = screen.bound + boundBefore;
-    if (screen.initial + bound < initialBefore) return true; // certainly does not raise the requirement
-    const notional = instrument.inverse ? orders / priceFloat : orders * priceFloat;
-    const fee = notional * (this.takerRate[no] as number) * (instrument.inverse ? priceFloat : 1);
-    return screen.initialEquity - screen.initial - fee > bound + fee * 1e-9 + 1e-9;
+    return true;
   }
 
   private reducible(slot: number, side: Side): number {
@@ -709,6 +721,43 @@ export class Trading {
     }
     this.publishBook(no);
     return fills;
+  }
+
+  /**
+   * A position moved between two accounts at a set price, outside the book (an insurance takeover or a
+   * deleveraging at the bankruptcy price): both sides settle as in a trade, without fees, and the price does not
+   * reach the mark.
+   */
+  transferPosition(
+    buyer: number,
+    seller: number,
+    no: number,
+    lots: number,
+    price: bigint,
+    ts: number,
+    cause: number,
+    out: EventSink,
+  ): void {
+    const instrument = this.host.config.instruments[no] as InstrumentConfig;
+    this.trade(no, instrument, buyer, seller, lots, price, null, null, null, ts, cause, out, true, true);
+  }
+
+  /**
+   * An account's cross equity in float from the screen (quote asset), for rankings that must not cost an exact
+   * recomputation per account; NaN when the screen cannot price the account.
+   */
+  screenEquity(account: number, now: number): number {
+    if (!this.loadScreenInputs(account, now)) return Number.NaN;
+    const screen = this.screen;
+    screen.screen(
+      account,
+      this.screenMarks,
+      this.collateralPrice,
+      this.debtPrice,
+      this.halfUlp,
+      this.profitWeight,
+    );
+    return screen.exactOnly ? Number.NaN : screen.crossEquity;
   }
 
   /** The instrument a trading command names, if it can trade now: not expired, not an option (yet). */
@@ -801,6 +850,7 @@ export class Trading {
     ts: number,
     cause: number,
     out: EventSink,
+    feeless = false,
   ): void {
     const { positions, ledger } = this.host;
     const slot = positions.open(account, no);
@@ -818,7 +868,7 @@ export class Trading {
     // Fee = notional × rate: charged rounded up, a maker rebate paid rounded down (and only when the taker pays).
     const exposure = wadAbs(BigInt(lots) * unit);
     const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
-    const rate = wadOf(taker ? instrument.fees.taker : instrument.fees.maker);
+    const rate = feeless ? 0n : wadOf(taker ? instrument.fees.taker : instrument.fees.maker);
     let fee = 0n;
     if (rate > 0n) fee = wadToRaw(wadMul(notional, rate, "ceil"), decimals, "ceil");
     else if (rate < 0n && rebates) fee = -wadToRaw(wadMul(notional, -rate, "floor"), decimals, "floor");

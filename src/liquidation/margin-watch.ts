@@ -2,14 +2,15 @@
 // event on every transition carrying the figures and every price behind them. Never on a bad price: an account
 // that would go to liquidating while a price it depends on is not ok (stale, degraded, unavailable, or its
 // instrument's breaker tripped) is frozen to reduce-only instead, with the reason, and re-evaluated when the price
-// recovers. (The liquidation steps themselves — partial liquidation, insurance, ADL — build on these states.)
+// recovers — for at most `liquidation.maxPriceWaitMs`, after which the last good price is used, with a
+// `margin.override` event. The liquidation steps (src/engine/liquidator.ts) act on the states decided here.
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal } from "../kernel/decimal.js";
 import { wadOf, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { AccountFigures, AccountMargin } from "../margin/account-margin.js";
 import type { Positions } from "../margin/positions.js";
-import type { MarketPrices } from "../prices/market-prices.js";
+import type { IndexSourceEvidence, MarketPrices } from "../prices/market-prices.js";
 import type { PriceStatus } from "../prices/priced.js";
 import {
   HEALTHY,
@@ -25,6 +26,18 @@ export interface MarginPriceLine {
   readonly price: string | null;
   readonly ageMs: number;
   readonly status: PriceStatus;
+  /** The index the price stands on, and its sources as counted then (price, age): enough to recompute it. */
+  readonly index: string;
+  readonly sources: readonly IndexSourceEvidence[];
+}
+
+/** A position as a margin decision saw it: its size and the requirement it added. */
+export interface MarginPositionLine {
+  readonly symbol: string;
+  readonly qty: string;
+  readonly entryPrice: string | null;
+  readonly unrealizedPnl: string;
+  readonly maintenance: string;
 }
 
 /** A margin state transition (CONTRACT.md `margin`), with Plimsoll's `frozen` and `reason`. */
@@ -39,9 +52,27 @@ export interface MarginEvent {
   readonly initial: string;
   readonly maintenance: string;
   readonly prices: readonly MarginPriceLine[];
+  readonly positions: readonly MarginPositionLine[];
   /** Reduce-only because a price the decision depends on is not trustworthy; no liquidation on it. */
   readonly frozen: boolean;
   readonly reason: string | null;
+}
+
+/** An account has waited `maxPriceWaitMs` for a bad price to recover: it is liquidated on the last good price. */
+export interface MarginOverrideEvent {
+  readonly seq: number;
+  readonly ts: number;
+  readonly type: "margin.override";
+  readonly cause: number;
+  readonly account: string;
+  /** Frozen since (ts), and for how long. */
+  readonly since: number;
+  readonly waitedMs: number;
+  readonly maxWaitMs: number;
+  /** The price that was not trustworthy, as in the freezing `margin` event. */
+  readonly reason: string;
+  /** Seq of the `margin` event that froze the account. */
+  readonly decision: number;
 }
 
 export interface MarginWatchHost {
@@ -57,6 +88,11 @@ export class MarginWatch {
   private readonly host: MarginWatchHost;
   private state = new Uint8Array(1024);
   private frozen = new Uint8Array(1024);
+  /** When the account was frozen on a bad price (ts), and whether its wait ran out (it acts on the last good price). */
+  private frozenSince = new Float64Array(1024);
+  private overridden = new Uint8Array(1024);
+  /** MM / equity at the last decision (Infinity at equity ≤ 0): the order in which liquidations go. */
+  private risk = new Float64Array(1024);
   /** Accounts queued for evaluation at the end of the command, deduplicated by stamp. */
   private readonly queue: number[] = [];
   private stamp = new Uint32Array(1024);
@@ -68,11 +104,13 @@ export class MarginWatch {
   private readonly marginCallRatio: bigint;
   private readonly bufferRatio: bigint;
   private readonly quoteDecimals: number;
+  private readonly maxWaitMs: number;
 
   constructor(host: MarginWatchHost) {
     this.host = host;
     this.marginCallRatio = wadOf(host.config.liquidation.marginCallRatio);
     this.bufferRatio = wadOf(host.config.liquidation.bufferRatio);
+    this.maxWaitMs = host.config.liquidation.maxPriceWaitMs;
     this.quoteDecimals = (
       host.config.assets.find((a) => a.id === host.config.quoteAsset) as AssetConfig
     ).decimals;
@@ -92,13 +130,15 @@ export class MarginWatch {
     return this.flagged > 0;
   }
 
-  /** Accounts to liquidate now: liquidating or bankrupt, and not frozen on a bad price; in account order. */
+  /** Accounts to liquidate now: liquidating or bankrupt, and not frozen on a bad price; riskiest first (MM /
+   * equity at their last decision), then in account order. */
   liquidatable(): number[] {
     const found: number[] = [];
     if (this.flagged === 0) return found;
     for (let a = 0; a < this.state.length; a++)
       if ((this.state[a] as number) >= LIQUIDATING && this.frozen[a] === 0) found.push(a);
-    return found;
+    const risk = this.risk;
+    return found.sort((a, b) => (risk[b] as number) - (risk[a] as number) || a - b);
   }
 
   isFrozen(account: number): boolean {
@@ -123,7 +163,11 @@ export class MarginWatch {
   }
 
   /** Evaluates the queued accounts at `now`, in account order (deterministic), writing `margin` events. */
-  evaluate(now: number, cause: number, out: { push(event: MarginEvent): unknown }): void {
+  evaluate(
+    now: number,
+    cause: number,
+    out: { push(event: MarginEvent | MarginOverrideEvent): unknown },
+  ): void {
     if (this.queue.length === 0) return;
     this.queue.sort((a, b) => a - b);
     for (const account of this.queue) this.evaluateOne(account, now, cause, out);
@@ -135,10 +179,13 @@ export class MarginWatch {
     account: number,
     now: number,
     cause: number,
-    out: { push(event: MarginEvent): unknown },
+    out: { push(event: MarginEvent | MarginOverrideEvent): unknown },
   ): void {
     if (this.host.ledger.isSystem(account)) return;
     const f = this.host.margin.check(account, now);
+    if (account >= this.state.length) this.grow(account + 1);
+    const equity = Number(f.crossEquity);
+    this.risk[account] = equity > 0 ? Number(f.crossMaintenance) / equity : Number.POSITIVE_INFINITY;
     const previous = this.stateOf(account);
     let next = nextMarginState(previous, {
       equity: f.crossEquity,
@@ -149,15 +196,37 @@ export class MarginWatch {
     const bad = this.badPrice(f);
     let frozen = false;
     let reason: string | null = null;
-    if (next >= LIQUIDATING && bad !== null) {
-      // Not on a bad price: held at margin_call, reduce-only, until the price recovers.
-      next = previous >= LIQUIDATING ? previous : MARGIN_CALL;
-      frozen = true;
-      reason = bad;
-    }
     const wasFrozen = this.isFrozen(account);
+    if (next >= LIQUIDATING && bad !== null) {
+      if (
+        this.overridden[account] === 0 &&
+        wasFrozen &&
+        now - (this.frozenSince[account] as number) >= this.maxWaitMs
+      ) {
+        // Waited long enough: act on the last good price, and say so.
+        this.overridden[account] = 1;
+        out.push({
+          seq: this.host.nextSeq(),
+          ts: now,
+          type: "margin.override",
+          cause,
+          account: this.host.ledger.accountId(account),
+          since: this.frozenSince[account] as number,
+          waitedMs: now - (this.frozenSince[account] as number),
+          maxWaitMs: this.maxWaitMs,
+          reason: bad,
+          decision: this.decisionOf(account),
+        });
+      }
+      if (this.overridden[account] === 0) {
+        // Not on a bad price: held at margin_call, reduce-only, until the price recovers.
+        next = previous >= LIQUIDATING ? previous : MARGIN_CALL;
+        frozen = true;
+        reason = bad;
+        if (!wasFrozen) this.frozenSince[account] = now;
+      }
+    } else this.overridden[account] = 0;
     if (next === previous && frozen === wasFrozen) return;
-    if (account >= this.state.length) this.grow(account + 1);
     this.flagged += (next !== HEALTHY || frozen ? 1 : 0) - (previous !== HEALTHY || wasFrozen ? 1 : 0);
     this.state[account] = next;
     this.frozen[account] = frozen ? 1 : 0;
@@ -192,6 +261,7 @@ export class MarginWatch {
     const { config, ledger } = this.host;
     const q = (wad: bigint, mode: "floor" | "ceil") =>
       formatDecimal(wadToRaw(wad, this.quoteDecimals, mode), this.quoteDecimals);
+    const { prices: market } = this.host;
     const prices: MarginPriceLine[] = [];
     for (const c of f.collateral) {
       const asset = config.assets[c.asset] as AssetConfig;
@@ -201,15 +271,35 @@ export class MarginWatch {
         price: c.price === null ? null : formatDecimal(wadToRaw(c.price, 8, "half-even"), 8),
         ageMs: c.ageMs,
         status: c.status,
+        index: asset.index,
+        sources: market.indexSources(asset.index, now),
       });
     }
-    for (const p of f.positions)
+    const positions: MarginPositionLine[] = [];
+    for (const p of f.positions) {
+      const instrument = config.instruments[p.instrument] as InstrumentConfig;
       prices.push({
-        symbol: (config.instruments[p.instrument] as InstrumentConfig).symbol,
+        symbol: instrument.symbol,
         price: p.mark.price === null ? null : formatDecimal(wadToRaw(p.mark.price, 12, "half-even"), 12),
         ageMs: p.mark.ageMs,
         status: p.mark.status,
+        index: instrument.index,
+        sources: market.indexSources(instrument.index, now),
       });
+      positions.push({
+        symbol: instrument.symbol,
+        qty: formatDecimal(BigInt(p.lots) * instrument.lotSize.raw, instrument.qtyScale),
+        entryPrice:
+          p.entryPrice === null
+            ? null
+            : formatDecimal(
+                wadToRaw(p.entryPrice, instrument.priceScale, "half-even"),
+                instrument.priceScale,
+              ),
+        unrealizedPnl: q(p.unrealizedPnlQuote, "floor"),
+        maintenance: q(p.maintenanceQuote, "ceil"),
+      });
+    }
     return {
       seq: this.host.nextSeq(),
       ts: now,
@@ -221,6 +311,7 @@ export class MarginWatch {
       initial: q(f.crossInitial, "ceil"),
       maintenance: q(f.crossMaintenance, "ceil"),
       prices,
+      positions,
       frozen,
       reason,
     };
@@ -231,7 +322,9 @@ export class MarginWatch {
     const lines: string[] = [];
     for (let a = 0; a < this.state.length; a++)
       if (this.state[a] !== HEALTHY || this.frozen[a] === 1)
-        lines.push(`margin ${accountId(a)} ${this.state[a]} ${this.frozen[a]} ${this.decisionOf(a)}`);
+        lines.push(
+          `margin ${accountId(a)} ${this.state[a]} ${this.frozen[a]} ${this.decisionOf(a)} ${this.frozenSince[a]} ${this.overridden[a]} ${this.risk[a]}`,
+        );
     yield* lines.sort();
   }
 
@@ -243,8 +336,17 @@ export class MarginWatch {
     frozen.set(this.frozen);
     const stamp = new Uint32Array(size);
     stamp.set(this.stamp);
+    const frozenSince = new Float64Array(size);
+    frozenSince.set(this.frozenSince);
+    const overridden = new Uint8Array(size);
+    overridden.set(this.overridden);
+    const risk = new Float64Array(size);
+    risk.set(this.risk);
     this.state = state;
     this.frozen = frozen;
     this.stamp = stamp;
+    this.frozenSince = frozenSince;
+    this.overridden = overridden;
+    this.risk = risk;
   }
 }

@@ -427,6 +427,18 @@ export class AccountMargin {
   }
 }
 
+/**
+ * IM of `lots` of an instrument at mark `m` (wad), at the instrument's own rates, in the quote asset (wad, rounded
+ * up): what an account taking the position over must hold.
+ */
+export function initialMarginAt(instrument: InstrumentConfig, lots: number, m: bigint): bigint {
+  if (lots === 0) return 0n;
+  const exposure = wadAbs(BigInt(lots) * unitOf(instrument));
+  const notional = instrument.inverse ? wadDiv(exposure, m, "ceil") : wadMul(exposure, m, "ceil");
+  const { initial } = requirements(instrument, notional, instrument.inverse ? notional : exposure, 0n);
+  return instrument.inverse ? wadMul(initial, m, "ceil") : initial;
+}
+
 /** The margin model of a perpetual or future; an option reaching it is a bug (options have their own rules). */
 function futuresMargin(instrument: InstrumentConfig): MarginModelConfig {
   assert(instrument.margin !== null, "margin: an option position reached the futures margin model");

@@ -88,6 +88,13 @@ function sourceTsRefusal(
   );
 }
 
+/** A source behind an index price as a decision used it. */
+export interface IndexSourceEvidence {
+  readonly source: string;
+  readonly price: string;
+  readonly ageMs: number;
+}
+
 export class MarketPrices {
   readonly indices: IndexState[];
   private readonly indexNo = new Map<string, number>();
@@ -318,6 +325,21 @@ export class MarketPrices {
     const index = state.peek(now);
     const basis = (this.marks[m] as MarkState).value - state.value;
     return { value: index.value + basis, ageMs: index.ageMs, status: index.status };
+  }
+
+  /**
+   * The sources an index's price stands on at `now`, with the price each counted at and its age (now − sourceTs):
+   * the evidence a margin decision records so that it can be recomputed. Not for hot paths.
+   */
+  indexSources(id: string, now: number): IndexSourceEvidence[] {
+    const index = this.indexNo.get(id);
+    if (index === undefined) return [];
+    const state = this.indices[index] as IndexState;
+    return state.usedList().map((used) => ({
+      source: used.source,
+      price: used.price,
+      ageMs: now - (state.sourceTs[state.sourceIds.indexOf(used.source)] as number),
+    }));
   }
 
   /** The book's mid for an instrument's mark (NaN unless two-sided), sampled into its basis at the next computation. */
