@@ -29,6 +29,8 @@ export interface EngineOptions {
   readonly assertInvariants?: boolean;
   /** Tests only: decide every pre-trade check on the exact path, bypassing the float screen. */
   readonly exactChecks?: boolean;
+  /** Tests only: re-evaluate every holder exactly on every price move instead of sweeping (the reference). */
+  readonly exhaustiveMargin?: boolean;
   /** Tests only: a failure injected into expiry settlement after `n` accounts, to check all-or-nothing. */
   readonly settlementFault?: (settled: number) => void;
 }
@@ -95,6 +97,7 @@ export class Engine {
       books: this.books,
       prices: this.prices,
       nextSeq: () => ++this.eventSeq,
+      touch: (account) => this.watch.touch(account),
     });
     this.watch = new MarginWatch({
       config,
@@ -110,6 +113,7 @@ export class Engine {
       positions: this.positions,
       prices: this.prices,
       nextSeq: () => ++this.eventSeq,
+      touch: (account) => this.watch.touch(account),
       cancelAll: (instrument, reason, ts, cause, out) =>
         this.trading.cancelAll(instrument, reason, ts, cause, out),
       balanceEvent: (ts, cause, account, asset, delta, reason, counterparty, out) =>
@@ -150,6 +154,7 @@ export class Engine {
       isExpired: (instrument) => this.expiry.isExpired(instrument),
       nextSeq: () => ++this.eventSeq,
     });
+    this.watch.exhaustive = options.exhaustiveMargin ?? false;
     assert(this.quote >= 0, "engine: the quote asset is not in the ledger");
     this.assertInvariants = options.assertInvariants ?? false;
     const fund = config.insuranceFund;
@@ -302,7 +307,7 @@ export class Engine {
         this.prices.tick(ts, cause, this.priceSink);
         this.funding.advance(ts, cause, out);
         this.expiry.advance(ts, cause, out);
-        this.watch.touchHolders();
+        this.watch.pricesMoved(ts);
         return null;
       case "price": {
         const invalid = this.prices.checkPrice(c, ts);
@@ -311,7 +316,7 @@ export class Engine {
         this.prices.applyPrice(ts, cause, this.priceSink);
         this.funding.advance(ts, cause, out);
         this.expiry.advance(ts, cause, out);
-        this.watch.touchHolders();
+        this.watch.pricesMoved(ts);
         return null;
       }
       case "halt":
@@ -446,7 +451,7 @@ export class Engine {
     this.now = ts;
     if (type === "halt") this.prices.halt(scope, note, ts, cause, this.priceSink);
     else this.prices.resume(scope, note, ts, cause, this.priceSink);
-    this.watch.touchHolders();
+    this.watch.pricesMoved(ts);
     return null;
   }
 

@@ -24,6 +24,8 @@ export interface ExpiryHost {
   /** Cancels every resting order of an instrument, with their events. */
   cancelAll(instrument: number, reason: string, ts: number, cause: number, out: EventSink): void;
   readonly balanceEvent: BalanceEventFn;
+  /** Queues an account whose margin the settlement changed. */
+  touch(account: number): void;
   /** Tests inject a failure after `n` accounts have been settled, to check all-or-nothing. */
   readonly settlementFault?: (settled: number) => void;
 }
@@ -160,6 +162,7 @@ export class Expiry {
       positions: plan.length,
     });
     for (const close of plan) {
+      this.host.touch(close.account);
       if (close.pnl !== 0n)
         this.host.balanceEvent(now, cause, close.account, asset, close.pnl, PNL, CLEARING, out);
       out.push({

@@ -29,6 +29,8 @@ export interface FundingHost {
   readonly books: OrderBooks;
   readonly prices: MarketPrices;
   nextSeq(): number;
+  /** Queues an account whose margin a payment changed. */
+  touch(account: number): void;
 }
 
 export class Funding {
@@ -140,6 +142,7 @@ export class Funding {
         if (amount < 0n !== payers || amount === 0n) continue;
         const account = positions.account(s);
         ledger.move(INSURANCE, account, asset, amount);
+        this.host.touch(account);
         net += amount;
         out.push({
           seq: this.host.nextSeq(),

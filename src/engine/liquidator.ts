@@ -105,8 +105,42 @@ export class Liquidator {
         budget -= steps;
         this.host.watch.touch(account);
       }
-    if (this.fundHolds && budget > 0 && this.unwind(budget, now, cause, out)) acted = true;
+    if (this.fundHolds && budget > 0) {
+      if (this.unwind(budget, now, cause, out)) acted = true;
+      if (this.fundHolds && this.deleverageFund(now, cause, out)) acted = true;
+    }
     return acted;
+  }
+
+  /**
+   * The fund is held to its own maintenance margin: when the positions it took over have lost so much that its
+   * equity no longer covers their maintenance, they are closed against the ADL queue at the mark, so that the
+   * fund never owes more than it holds.
+   */
+  private deleverageFund(now: number, cause: number, out: EventSink): boolean {
+    const f = this.host.margin.check(INSURANCE, now);
+    if (f.crossEquity >= f.crossMaintenance) return false;
+    const p = largestRisk(f);
+    if (p === null || p.mark.status !== "ok") return false;
+    const instrument = this.host.config.instruments[p.instrument] as InstrumentConfig;
+    const tick = this.tickWad[p.instrument] as bigint;
+    const m = p.mark.price as bigint;
+    // At the mark, unless realising the loss there would leave the fund's cash below zero: then at the price
+    // where its cash is exactly spent (its bankruptcy on cash alone), which the opposite side bears.
+    const spent = instrument.inverse
+      ? null
+      : crossLiquidationPriceLinear({
+          otherEquity: f.collateralValue,
+          otherMaintenance: 0n,
+          exposure: BigInt(p.lots) * unitOf(instrument),
+          entryValue: this.host.positions.entryValue(p.slot),
+          model: NO_MAINTENANCE,
+        });
+    let target = m;
+    if (spent !== null && (p.lots > 0 ? spent > m : spent < m)) target = spent;
+    // On the tick grid, rounded in the fund's favour: a sell up, a buy down.
+    const price = p.lots > 0 ? ((target + tick - 1n) / tick) * tick : (target / tick) * tick;
+    return this.deleverage(INSURANCE, p, price, 1, 0, now, cause, out) > 0;
   }
 
   /** One account's turn: returns the steps taken (orders, takeovers, deleveragings, covers). */
@@ -214,6 +248,8 @@ export class Liquidator {
     const { config, positions, margin } = this.host;
     if (!positions.canOpen(INSURANCE, p.instrument)) return false;
     const instrument = config.instruments[p.instrument] as InstrumentConfig;
+    // Its PnL would settle in another asset than the fund holds: a loss there would be a debt of the fund.
+    if (instrument.settlementAsset !== config.insuranceFund.asset) return false;
     const fund = margin.check(INSURANCE, now);
     const m = p.mark.price as bigint;
     const exposure = BigInt(p.lots) * unitOf(instrument);

@@ -132,8 +132,9 @@ it(`${RUNS * ORDERS_PER_RUN} random commands: balanced, netted, within margin, r
         }
         expect(net).toBe(0);
       }
-      // Replayed with every pre-trade check on the exact path: the float screen decided exactly as it would have.
-      const replay = new Engine(config, { exactChecks: true });
+      // Replayed with every pre-trade check on the exact path and every holder's margin recomputed exactly on every
+      // price: the float screen and the liquidation sweep decided exactly as the exhaustive path would have.
+      const replay = new Engine(config, { exactChecks: true, exhaustiveMargin: true });
       for (const c of commands) replay.apply(c);
       expect(replay.stateHash()).toBe(engine.stateHash());
     }),

@@ -20,6 +20,7 @@ import {
   nextMarginState,
   STATE_NAMES,
 } from "./margin-state.js";
+import { SweepFeed } from "./sweep-feed.js";
 
 export interface MarginPriceLine {
   readonly symbol: string;
@@ -91,14 +92,19 @@ export class MarginWatch {
   /** When the account was frozen on a bad price (ts), and whether its wait ran out (it acts on the last good price). */
   private frozenSince = new Float64Array(1024);
   private overridden = new Uint8Array(1024);
-  /** MM / equity at the last decision (Infinity at equity ≤ 0): the order in which liquidations go. */
+  /** MM / equity at the account's last decision (Infinity at equity ≤ 0): the order in which liquidations go. */
   private risk = new Float64Array(1024);
   /** Accounts queued for evaluation at the end of the command, deduplicated by stamp. */
   private readonly queue: number[] = [];
   private stamp = new Uint32Array(1024);
   private round = 1;
-  /** Accounts not healthy or frozen: they are re-evaluated whenever prices move. */
-  private flagged = 0;
+  /** Accounts not healthy or frozen, listed (position in the list by account, -1 when not in it). */
+  private readonly flaggedList: number[] = [];
+  private flaggedAt = new Int32Array(1024).fill(-1);
+  /** Which accounts a mark move can change the state of (src/liquidation/liquidation-sweep.ts). */
+  readonly feed: SweepFeed;
+  /** Tests only: every holder re-evaluated exactly whenever prices move, the reference the sweep is checked against. */
+  exhaustive = false;
   /** Seq of each account's last margin event: the evidence link of the liquidation events that follow. */
   private readonly decision = new Map<number, number>();
   private readonly marginCallRatio: bigint;
@@ -111,6 +117,7 @@ export class MarginWatch {
     this.marginCallRatio = wadOf(host.config.liquidation.marginCallRatio);
     this.bufferRatio = wadOf(host.config.liquidation.bufferRatio);
     this.maxWaitMs = host.config.liquidation.maxPriceWaitMs;
+    this.feed = new SweepFeed(host.config, host.positions, host.prices);
     this.quoteDecimals = (
       host.config.assets.find((a) => a.id === host.config.quoteAsset) as AssetConfig
     ).decimals;
@@ -127,15 +134,14 @@ export class MarginWatch {
 
   /** Some account is not healthy or is frozen. */
   get anyFlagged(): boolean {
-    return this.flagged > 0;
+    return this.flaggedList.length > 0;
   }
 
   /** Accounts to liquidate now: liquidating or bankrupt, and not frozen on a bad price; riskiest first (MM /
    * equity at their last decision), then in account order. */
   liquidatable(): number[] {
     const found: number[] = [];
-    if (this.flagged === 0) return found;
-    for (let a = 0; a < this.state.length; a++)
+    for (const a of this.flaggedList)
       if ((this.state[a] as number) >= LIQUIDATING && this.frozen[a] === 0) found.push(a);
     const risk = this.risk;
     return found.sort((a, b) => (risk[b] as number) - (risk[a] as number) || a - b);
@@ -153,14 +159,24 @@ export class MarginWatch {
     this.queue.push(account);
   }
 
-  /** Queues every account holding a position or in a non-healthy state: prices moved. */
-  touchHolders(): void {
-    const positions = this.host.positions;
-    for (let s = 0; s < positions.total; s++) if (positions.lots(s) !== 0) this.touch(positions.account(s));
-    if (this.flagged > 0)
-      for (let a = 0; a < this.state.length; a++)
-        if (this.state[a] !== HEALTHY || this.frozen[a] === 1) this.touch(a);
+  /**
+   * Prices moved (a price, a tick, a halt): queues the accounts whose state a mark move may have changed (the
+   * sweep), those holding collateral whose price changed, every frozen account (its price may be back, or its
+   * wait over), and, when a mark's status or an instrument's trading mode changed, every account being
+   * liquidated (it must not be liquidated on a bad price).
+   */
+  pricesMoved(now: number): void {
+    const conditionChanged = this.feed.pricesMoved(now, this.touchFn);
+    if (this.exhaustive) {
+      const positions = this.host.positions;
+      for (let s = 0; s < positions.total; s++) if (positions.lots(s) !== 0) this.touch(positions.account(s));
+    }
+    for (const a of this.flaggedList)
+      if (this.frozen[a] === 1 || (conditionChanged && (this.state[a] as number) >= LIQUIDATING))
+        this.touch(a);
   }
+
+  private readonly touchFn = (account: number): void => this.touch(account);
 
   /** Evaluates the queued accounts at `now`, in account order (deterministic), writing `margin` events. */
   evaluate(
@@ -184,8 +200,6 @@ export class MarginWatch {
     if (this.host.ledger.isSystem(account)) return;
     const f = this.host.margin.check(account, now);
     if (account >= this.state.length) this.grow(account + 1);
-    const equity = Number(f.crossEquity);
-    this.risk[account] = equity > 0 ? Number(f.crossMaintenance) / equity : Number.POSITIVE_INFINITY;
     const previous = this.stateOf(account);
     let next = nextMarginState(previous, {
       equity: f.crossEquity,
@@ -226,9 +240,13 @@ export class MarginWatch {
         if (!wasFrozen) this.frozenSince[account] = now;
       }
     } else this.overridden[account] = 0;
+    this.feed.sync(account, f);
     if (next === previous && frozen === wasFrozen) return;
-    this.flagged += (next !== HEALTHY || frozen ? 1 : 0) - (previous !== HEALTHY || wasFrozen ? 1 : 0);
+    const flaggedNow = next !== HEALTHY || frozen;
+    if (flaggedNow !== (previous !== HEALTHY || wasFrozen)) this.flag(account, flaggedNow);
     this.state[account] = next;
+    const equity = Number(f.crossEquity);
+    this.risk[account] = equity > 0 ? Number(f.crossMaintenance) / equity : Number.POSITIVE_INFINITY;
     this.frozen[account] = frozen ? 1 : 0;
     const event = this.event(account, next, f, frozen, reason, now, cause);
     this.decision.set(account, event.seq);
@@ -328,6 +346,21 @@ export class MarginWatch {
     yield* lines.sort();
   }
 
+  private flag(account: number, on: boolean): void {
+    if (on) {
+      this.flaggedAt[account] = this.flaggedList.length;
+      this.flaggedList.push(account);
+      return;
+    }
+    const at = this.flaggedAt[account] as number;
+    const last = this.flaggedList.pop() as number;
+    if (last !== account) {
+      this.flaggedList[at] = last;
+      this.flaggedAt[last] = at;
+    }
+    this.flaggedAt[account] = -1;
+  }
+
   private grow(needed: number): void {
     const size = Math.max(needed, this.state.length * 2);
     const state = new Uint8Array(size);
@@ -342,6 +375,9 @@ export class MarginWatch {
     overridden.set(this.overridden);
     const risk = new Float64Array(size);
     risk.set(this.risk);
+    const flaggedAt = new Int32Array(size).fill(-1);
+    flaggedAt.set(this.flaggedAt);
+    this.flaggedAt = flaggedAt;
     this.state = state;
     this.frozen = frozen;
     this.stamp = stamp;
