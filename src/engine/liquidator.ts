@@ -32,7 +32,7 @@ import {
 import type { Positions } from "../margin/positions.js";
 import { BUY, SELL, type Side } from "../orderbook/order-books.js";
 import type { MarketPrices } from "../prices/market-prices.js";
-import { AdlRanking } from "./adl-ranking.js";
+import { type AdlQueue, AdlRanking } from "./adl-ranking.js";
 import { BALANCE_REASONS, type BalanceEventFn, type EventSink } from "./events.js";
 import type { Trading } from "./trading.js";
 
@@ -67,6 +67,8 @@ export class Liquidator {
   private readonly fundAsset: number;
   private readonly tickWad: readonly bigint[];
   private readonly priceDecimals: readonly number[];
+  /** ADL queues ranked in this command, by instrument and side (positions are read live: sizes change as it goes). */
+  private readonly queues = new Map<number, AdlQueue>();
   /** The fund holds positions to unwind: checked once per command only while true. */
   private fundHolds = false;
 
@@ -97,6 +99,7 @@ export class Liquidator {
     if (!this.host.watch.anyFlagged && !this.fundHolds) return false; // the common case: two comparisons
     let budget = this.maxSteps;
     let acted = false;
+    this.queues.clear(); // a queue is ranked once per command: the prices it was ranked at hold for the command
     if (this.host.watch.anyFlagged)
       for (const account of this.host.watch.liquidatable()) {
         if (budget <= 0) break;
@@ -314,13 +317,21 @@ export class Liquidator {
     const { config, ledger, positions, trading } = this.host;
     const instrument = config.instruments[p.instrument] as InstrumentConfig;
     const mark = Number(p.mark.price as bigint) / 1e18;
-    const queue = this.ranking.queue(p.instrument, -Math.sign(p.lots), mark, now, account);
+    const side = -Math.sign(p.lots);
+    const key = p.instrument * 2 + (side > 0 ? 1 : 0);
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = this.ranking.queue(p.instrument, side, mark, now);
+      this.queues.set(key, queue);
+    }
     let remaining = Math.abs(p.lots);
     let steps = 0;
     const n = queue.slots.length;
     for (let k = 0; k < n && remaining > 0 && steps < budget; k++) {
       const slot = queue.slots[k] as number;
       const other = positions.account(slot);
+      // Read live: a position already closed by an earlier step of this command is passed over.
+      if (other === account || Math.sign(positions.lots(slot)) !== side) continue;
       const lots = Math.min(remaining, Math.abs(positions.lots(slot)));
       if (p.lots > 0) trading.transferPosition(other, account, p.instrument, lots, price, now, cause, out);
       else trading.transferPosition(account, other, p.instrument, lots, price, now, cause, out);

@@ -1,14 +1,14 @@
 // Feeds the liquidation sweep from exact evaluations, and the sweep's candidates back to the margin watch. After
-// an account's exact evaluation its float figures, tolerance and state band are set, and each position becomes a
-// holder of its instrument with the maintenance slope of its margin bracket; when prices move, each instrument
-// whose mark changed is swept, and the accounts it names are queued for an exact evaluation.
+// an account's exact evaluation each of its positions gets the range of marks within which the account's state
+// cannot change; when prices move, each instrument whose mark changed is swept, and the accounts it names are
+// queued for an exact evaluation (which gives them new ranges).
 import type { AssetConfig, InstrumentConfig, MarginTier, MarketConfig } from "../config/types.js";
 import { fixedToNumber } from "../kernel/decimal.js";
 import type { AccountFigures, PositionFigures } from "../margin/account-margin.js";
 import { bracketIndex } from "../margin/margin-tiers.js";
-import type { Positions } from "../margin/positions.js";
+import { MAX_POSITIONS_PER_ACCOUNT, type Positions } from "../margin/positions.js";
 import type { MarketPrices } from "../prices/market-prices.js";
-import { LiquidationSweep, SWEEP_TOLERANCE } from "./liquidation-sweep.js";
+import { LiquidationSweep } from "./liquidation-sweep.js";
 
 const STATUS_CODE = { ok: 0, degraded: 1, unavailable: 2 } as const;
 const MODE_CODE = { normal: 0, reduce_only: 1, halted: 2 } as const;
@@ -33,6 +33,20 @@ export class SweepFeed {
   private readonly collateralAccounts: number[] = [];
   private readonly collateralSeen: Float64Array;
   private candidates = new Int32Array(1 << 16);
+  /** The largest threshold k: how much a maintenance move can count against the slack. */
+  private readonly kMax: number;
+  // Results of maintenanceSlope.
+  private slope = 0;
+  private bracketLow = 0;
+  private bracketHigh = 0;
+  /** One account's linear positions during a sync (at most MAX_POSITIONS_PER_ACCOUNT). */
+  private readonly scratch = {
+    slot: new Int32Array(MAX_POSITIONS_PER_ACCOUNT),
+    instrument: new Int32Array(MAX_POSITIONS_PER_ACCOUNT),
+    mark: new Float64Array(MAX_POSITIONS_PER_ACCOUNT),
+    low: new Float64Array(MAX_POSITIONS_PER_ACCOUNT),
+    high: new Float64Array(MAX_POSITIONS_PER_ACCOUNT),
+  };
   /** Each swept instrument's mark status and trading mode as last seen (a change freezes or frees accounts). */
   private readonly conditionSeen: Int8Array;
 
@@ -53,23 +67,32 @@ export class SweepFeed {
     const ratio = fixedToNumber(config.liquidation.marginCallRatio);
     const buffer = 1 + fixedToNumber(config.liquidation.bufferRatio);
     this.thresholds = [0, 1, buffer, 1 / ratio, buffer / ratio].sort((a, b) => a - b);
+    this.kMax = this.thresholds[this.thresholds.length - 1] as number;
     this.quote = config.assets.findIndex((a) => a.id === config.quoteAsset);
     this.collateralSeen = new Float64Array(config.assets.length).fill(Number.NaN);
     this.conditionSeen = new Int8Array(config.instruments.length).fill(-1);
   }
 
-  /** After an exact evaluation of `account` with figures `f`. */
+  /**
+   * After an exact evaluation of `account` with figures `f`: each position's range of marks.
+   *
+   * The bound. The state is decided by the signs of g_k = E − k·MM for the thresholds k (bankrupt 0, liquidating 1,
+   * buffered 1 + b, margin call 1/ratio and (1 + b)/ratio); it cannot change while every g_k keeps its sign. Within
+   * a margin bracket, E and MM are linear in each mark: dE/dm_j = X_j (the exposure), dMM/dm_j = s_j (the slope),
+   * so |dg_k| ≤ Σ_j (|X_j| + k_max·s_j)·|Δm_j|. With S the slack — the distance of E to the nearest threshold
+   * k·MM, less the tolerance — and every mark kept within m_j·(1 ± r), r = S / Σ_j (|X_j| + k_max·s_j)·m_j, no g_k
+   * can change sign. The tolerance covers the figures' conversion to float (1e-9 of the account's scale) and the
+   * exact path's reading of each mark at its published decimals.
+   */
   sync(account: number, f: AccountFigures): void {
     const { positions, sweep } = this;
-    // Taken to the marks the sweep last moved each instrument's holders to (the exact path may have read a mark
-    // a little newer, e.g. with a source gone stale since), so that the next move starts from the same place.
-    const exactEquity = Number(f.crossEquity) / 1e18;
-    const exactMaintenance = Number(f.crossMaintenance) / 1e18;
-    let equity = exactEquity;
-    let maintenance = exactMaintenance;
-    let scale = Math.abs(exactEquity) + exactMaintenance;
+    const equity = Number(f.crossEquity) / 1e18;
+    const maintenance = Number(f.crossMaintenance) / 1e18;
+    let scale = Math.abs(equity) + maintenance;
     let slack = 0;
+    let sensitivity = 0;
     let j = 0;
+    let n = 0;
     for (let slot = positions.first(account); slot >= 0; slot = positions.next(slot)) {
       const no = positions.instrument(slot);
       if (positions.lots(slot) === 0) {
@@ -78,42 +101,48 @@ export class SweepFeed {
       }
       const p = f.positions[j++] as PositionFigures;
       const instrument = this.config.instruments[no] as InstrumentConfig;
+      const scratch = this.scratch;
+      scratch.slot[n] = slot;
+      scratch.instrument[n] = no;
       if (p.isolated || instrument.inverse || p.mark.price === null) {
-        sweep.setHolder(slot, account, no, 0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+        // Not linear in its mark here: every move of it names the account.
+        scratch.mark[n] = Number.NaN;
+        n++;
         continue;
       }
       const m = Number(p.mark.price) / 1e18;
-      const exposure = p.lots * (this.unit[no] as number);
-      const size = Math.abs(exposure);
-      const [slope, low, high] = this.maintenanceSlope(instrument, p, size);
-      let reference = sweep.mark(no);
-      if (Number.isNaN(reference)) sweep.setMark(no, (reference = m));
-      equity -= exposure * (m - reference);
-      maintenance -= slope * (m - reference);
-      sweep.setHolder(
-        slot,
-        account,
-        no,
-        exposure,
-        slope,
-        Math.max(low * (1 + EDGE), m / 2),
-        Math.min(high * (1 - EDGE), m * 2),
-      );
+      const size = Math.abs(p.lots * (this.unit[no] as number));
+      this.maintenanceSlope(instrument, p, size);
+      scratch.mark[n] = m;
+      scratch.low[n] = this.bracketLow;
+      scratch.high[n] = this.bracketHigh;
+      n++;
+      sensitivity += (size + this.kMax * this.slope) * m;
       scale += size * m;
       slack += size * (this.markHalfUlp[no] as number) * 2;
     }
-    let low = Number.NEGATIVE_INFINITY;
-    let high = Number.POSITIVE_INFINITY;
-    // The band of the state just decided, on the exact figures.
-    if (exactMaintenance > 0)
+    // Distance to the nearest threshold of the state just decided, on the exact figures.
+    let distance = Number.POSITIVE_INFINITY;
+    if (maintenance > 0)
       for (const k of this.thresholds) {
-        if (exactEquity >= k * exactMaintenance) low = k;
-        else {
-          high = k;
-          break;
-        }
+        const g = Math.abs(equity - k * maintenance);
+        if (g < distance) distance = g;
       }
-    sweep.setAccount(account, equity, maintenance, SWEEP_TOLERANCE * scale + slack, low, high);
+    else distance = Math.abs(equity);
+    const reach = (distance - 1e-9 * scale - slack) / sensitivity; // r: the relative move each mark may make
+    const scratch = this.scratch;
+    for (let i = 0; i < n; i++) {
+      const m = scratch.mark[i] as number;
+      const slot = scratch.slot[i] as number;
+      const no = scratch.instrument[i] as number;
+      if (Number.isNaN(m) || !(reach > 0)) {
+        sweep.setHolder(slot, account, no, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+        continue;
+      }
+      const low = Math.max(scratch.low[i] as number, m * (1 - reach));
+      const high = Math.min(scratch.high[i] as number, m * (1 + reach));
+      sweep.setHolder(slot, account, no, low, high);
+    }
     for (const c of f.collateral)
       if (c.asset !== this.quote && c.balance !== 0n) {
         this.holdCollateral(account);
@@ -144,7 +173,7 @@ export class SweepFeed {
       if (!(m > 0) || m === sweep.mark(no)) continue;
       let found = sweep.markMoved(no, m, this.candidates);
       if (found > this.candidates.length) {
-        // More than the buffer: grow it and take the rest by sweeping again with no move.
+        // More than the buffer: grow it and sweep again at the same mark (both edges, the same answer).
         this.candidates = new Int32Array(found * 2);
         found = sweep.markMoved(no, m, this.candidates);
       }
@@ -155,25 +184,28 @@ export class SweepFeed {
     return conditionChanged;
   }
 
-  /** MM slope (per unit of mark) of a linear position and the marks between which it holds. */
-  private maintenanceSlope(
-    instrument: InstrumentConfig,
-    p: PositionFigures,
-    size: number,
-  ): [number, number, number] {
+  /** MM slope (per unit of mark) of a linear position, and the marks between which it holds (its bracket, edges
+   * moved inward), into `slope`, `bracketLow`, `bracketHigh`. */
+  private maintenanceSlope(instrument: InstrumentConfig, p: PositionFigures, size: number): void {
     const margin = instrument.margin;
-    if (margin === null) return [0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    this.bracketLow = 0;
+    this.bracketHigh = Number.POSITIVE_INFINITY;
+    if (margin === null) {
+      this.slope = 0;
+      return;
+    }
     if (margin.kind === "scaling") {
-      const rate = fixedToNumber(margin.maintenance) + size * fixedToNumber(margin.perUnit);
-      return [rate * size, 0, Number.POSITIVE_INFINITY];
+      this.slope = (fixedToNumber(margin.maintenance) + size * fixedToNumber(margin.perUnit)) * size;
+      return;
     }
     const b = bracketIndex(margin.tiers, p.notional);
     const tier = margin.tiers[b] as MarginTier;
-    const from = b === 0 ? 0 : fixedToNumber((margin.tiers[b - 1] as MarginTier).upToNotional);
-    const to = b === margin.tiers.length - 1 ? Number.POSITIVE_INFINITY : fixedToNumber(tier.upToNotional);
+    if (b > 0)
+      this.bracketLow = (fixedToNumber((margin.tiers[b - 1] as MarginTier).upToNotional) / size) * (1 + EDGE);
+    if (b < margin.tiers.length - 1)
+      this.bracketHigh = (fixedToNumber(tier.upToNotional) / size) * (1 - EDGE);
     // MM = max(0, notional × rate − amount): flat at 0 where the amount exceeds it.
-    const slope = p.maintenance === 0n ? 0 : fixedToNumber(tier.maintenance) * size;
-    return [slope, from / size, to / size];
+    this.slope = p.maintenance === 0n ? 0 : fixedToNumber(tier.maintenance) * size;
   }
 
   private holdCollateral(account: number): void {
