@@ -66,3 +66,41 @@ describe("partial liquidation", () => {
     e.ledger.assertBalanced();
   });
 });
+
+describe("isolated liquidation", () => {
+  it("an isolated position is liquidated on its own margin, at the first mark beyond its liquidation price", () => {
+    const config = onePerpetual({
+      index: { breakers: { move: null, divergence: null } },
+      instrument: { priceBand: "0.2", breakers: { divergence: null } },
+    });
+    const e = new Engine(config, { assertInvariants: true });
+    let ts = T0;
+    const run = (c: Record<string, unknown>) => e.apply({ ts: (ts += 1000), ...c });
+    const price = (p: string) =>
+      run({ type: "price", index: "I", source: "x", price: p, sourceTs: ts + 1000 });
+    price("1000");
+    run({ type: "deposit", account: "u", asset: "USDC", amount: "10000" });
+    run({ type: "deposit", account: "mm", asset: "USDC", amount: "1000000" });
+    run({ type: "position.mode", account: "u", symbol: "P", isolated: true, leverage: "10" });
+    run({ type: "fill", symbol: "P", buyer: "u", seller: "mm", qty: "10", price: "1000" });
+    run({ type: "order", account: "mm", id: "bid", symbol: "P", side: "buy", qty: "10", price: "920" });
+    // Isolated margin 1,000 (10×): liquidation price (10,000 − 1,000) / (10 − 0.5) = 947.37, bankruptcy 900.
+    const view = run({ type: "query.account", account: "u" })[0] as Extract<EngineEvent, { type: "account" }>;
+    expect(view.positions[0]).toMatchObject({
+      isolated: true,
+      isolatedMargin: "1000",
+      liquidationPrice: "948",
+    });
+    expect(of(price("948"), "liquidation")).toEqual([]);
+    const events = price("947");
+    const [decision] = of(events, "margin");
+    // The cross figures are healthy (9,000 of collateral outside the position): the isolated position decides.
+    expect(decision).toMatchObject({ account: "u", state: "liquidating", isolated: "P" });
+    expect(of(events, "liquidation")).toMatchObject([
+      { account: "u", qty: "10", price: "920", fee: "46", via: "book", decision: decision?.seq },
+    ]);
+    // Lost: (920 − 1,000) × 10 and the fee, no more than the isolated margin; the rest of the collateral is untouched.
+    expect(e.ledger.balance(e.ledger.account("u"), 0)).toBe(9_154_000_000n);
+    expect(e.watch.stateOf(e.ledger.account("u"))).toBe(0);
+  });
+});

@@ -97,6 +97,7 @@ const account = fc.record({
     fc.record({
       symbol: fc.constantFrom(...LINEAR, "BTC-INV"),
       leverage: fc.constantFrom(-10, -6, -3, -1, 1, 3, 6, 10),
+      isolated: fc.constantFrom(false, false, false, true),
     }),
     { minLength: 1, maxLength: 3 },
   ),
@@ -151,15 +152,25 @@ it("the sweep names every account whose state a price move changes: same events,
           const id = `u${i}`;
           apply({ type: "deposit", ts, account: id, asset: "USDC", amount: String(a.usdc) });
           if (a.btc > 0) apply({ type: "deposit", ts, account: id, asset: "BTC", amount: String(a.btc) });
-          for (const leg of a.legs) {
+          const legs = a.legs.filter((leg, k) => a.legs.findIndex((x) => x.symbol === leg.symbol) === k);
+          for (const leg of legs) {
             const instrument = config.instruments.find((x) => x.symbol === leg.symbol);
             const price = level[instrument?.index ?? "BTC-USD"] as number;
             const tick = Number(instrument?.tickSize.raw) / 10 ** (instrument?.tickSize.scale ?? 0);
             const lot = Number(instrument?.lotSize.raw) / 10 ** (instrument?.lotSize.scale ?? 0);
             const unitValue = instrument?.inverse ? 10 : price;
-            const lots = Math.floor(Math.abs((leg.leverage * a.usdc) / a.legs.length / unitValue / lot));
+            const lots = Math.floor(Math.abs((leg.leverage * a.usdc) / legs.length / unitValue / lot));
             if (lots === 0) continue;
             const long = leg.leverage > 0;
+            if (leg.isolated && !instrument?.inverse)
+              apply({
+                type: "position.mode",
+                ts,
+                account: id,
+                symbol: leg.symbol,
+                isolated: true,
+                leverage: "10",
+              });
             apply({
               type: "fill",
               ts,

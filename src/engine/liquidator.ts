@@ -27,6 +27,7 @@ import {
 import {
   crossLiquidationPriceInverse,
   crossLiquidationPriceLinear,
+  isolatedLiquidationPrice,
   type LiquidationModel,
 } from "../margin/liquidation-price.js";
 import type { Positions } from "../margin/positions.js";
@@ -65,6 +66,8 @@ export class Liquidator {
   private readonly quote: number;
   private readonly quoteDecimals: number;
   private readonly fundAsset: number;
+  /** One unit of the quote asset at its decimals, as a wad. */
+  private readonly quoteUnit: bigint;
   private readonly tickWad: readonly bigint[];
   private readonly priceDecimals: readonly number[];
   /** ADL queues ranked in this command, by instrument and side (positions are read live: sizes change as it goes). */
@@ -82,6 +85,7 @@ export class Liquidator {
     this.quote = ledger.asset(config.quoteAsset);
     this.quoteDecimals = (config.assets[this.quote] as AssetConfig).decimals;
     this.fundAsset = ledger.asset(config.insuranceFund.asset);
+    this.quoteUnit = 10n ** BigInt(18 - this.quoteDecimals);
     this.tickWad = config.instruments.map((i) => wadOf(i.tickSize));
     this.priceDecimals = config.instruments.map(
       (i) => config.indices.find((x) => x.id === i.index)?.priceDecimals ?? 8,
@@ -152,6 +156,9 @@ export class Liquidator {
     const decision = watch.decisionOf(account);
     trading.cancelAccountOrders(account, now, cause, out);
     const f = margin.check(account, now);
+    const breached = isolatedBreach(f);
+    if (breached !== null)
+      return this.liquidateIsolated(account, breached, budget, decision, now, cause, out);
     const worst = largestRisk(f);
     if (worst === null) return this.cover(account, f, decision, now, cause, out) ? 1 : 0;
     if (f.crossEquity >= wadMul(f.crossMaintenance, WAD + this.buffer, "ceil")) return 0;
@@ -194,6 +201,77 @@ export class Liquidator {
     if (largestRisk(end) === null && steps < budget && this.cover(account, end, decision, now, cause, out))
       steps++;
     return steps;
+  }
+
+  /**
+   * An isolated position below its maintenance is closed whole, on its own margin: through the book no worse than
+   * its bankruptcy price (where its margin plus PnL is 0), the fee capped at what its margin has left, then the
+   * fund or ADL at that price for what the book could not take. The cross figures are not involved.
+   */
+  private liquidateIsolated(
+    account: number,
+    p: PositionFigures,
+    budget: number,
+    decision: number,
+    now: number,
+    cause: number,
+    out: EventSink,
+  ): number {
+    const { trading } = this.host;
+    const no = p.instrument;
+    const instrument = this.host.config.instruments[no] as InstrumentConfig;
+    const lots = Math.abs(p.lots);
+    const ticks = this.isolatedBankruptcyTicks(p);
+    const fills = trading.liquidationOrder(
+      account,
+      no,
+      p.lots > 0 ? SELL : BUY,
+      lots,
+      ticks,
+      `liq:${decision}`,
+      now,
+      cause,
+      out,
+    );
+    let filled = 0;
+    let left = p.isolatedMarginQuote + p.unrealizedPnlQuote; // what the position's margin has left for fees
+    for (const [q, price] of fills) {
+      filled += q;
+      const fee = this.chargeFee(account, instrument, q, price, decision, now, cause, out, left);
+      left -= fee * this.quoteUnit;
+      this.liquidationEvent(account, instrument, q, price, fee, "book", decision, now, cause, out);
+    }
+    let steps = 1;
+    if (filled < lots) {
+      const rest = this.host.margin.check(account, now).positions.find((x) => x.instrument === no);
+      if (rest !== undefined && rest.lots !== 0) {
+        const price = this.priceWad(no, ticks);
+        if (this.fundCanTake(rest, price, now)) {
+          this.takeover(account, rest, price, decision, now, cause, out);
+          steps++;
+        } else steps += this.deleverage(account, rest, price, budget - steps, decision, now, cause, out);
+      }
+    }
+    return steps;
+  }
+
+  /** Where an isolated position's margin plus PnL is 0 (the isolated liquidation price at zero maintenance), in
+   * ticks rounded in the account's favour. */
+  private isolatedBankruptcyTicks(p: PositionFigures): number {
+    const instrument = this.host.config.instruments[p.instrument] as InstrumentConfig;
+    const price = isolatedLiquidationPrice({
+      isolatedMargin: p.isolatedMargin,
+      exposure: BigInt(p.lots) * unitOf(instrument),
+      entryValue: this.host.positions.entryValue(p.slot),
+      rate: 0n,
+      amount: 0n,
+      basis: "mark",
+      inverse: instrument.inverse,
+    });
+    if (price === null) return 1;
+    const tick = this.tickWad[p.instrument] as bigint;
+    const ticks = p.lots > 0 ? (price + tick - 1n) / tick : price / tick;
+    return ticks < 1n ? 1 : Number(ticks);
   }
 
   /** Lots to close so that equity − fee ≥ (1 + b)·MM after: f ≥ ((1 + b)·MM − E) / ((1 + b)·MMp − fee·N). */
@@ -522,11 +600,13 @@ export class Liquidator {
     now: number,
     cause: number,
     out: EventSink,
+    cap: bigint | null = null,
   ): bigint {
     const { ledger, margin } = this.host;
     const notional = wadMul(BigInt(lots) * unitOf(instrument), price, "ceil");
     let fee = wadToRaw(wadMul(notional, this.feeRate, "ceil"), this.quoteDecimals, "ceil");
-    const equity = wadToRaw(margin.check(account, now).crossEquity, this.quoteDecimals, "floor");
+    // Capped at the equity the position stands on: the cross equity, or an isolated position's own margin left.
+    const equity = wadToRaw(cap ?? margin.check(account, now).crossEquity, this.quoteDecimals, "floor");
     if (fee > equity) fee = equity > 0n ? equity : 0n;
     if (fee === 0n) return 0n;
     ledger.move(account, INSURANCE, this.quote, fee);
@@ -599,6 +679,21 @@ export class Liquidator {
       decision,
     });
   }
+}
+
+/** The isolated position whose own margin plus PnL is furthest below its maintenance, or null. */
+function isolatedBreach(f: AccountFigures): PositionFigures | null {
+  let worst: PositionFigures | null = null;
+  let worstGap = 0n;
+  for (const p of f.positions) {
+    if (!p.isolated || p.mark.price === null) continue;
+    const gap = p.maintenanceQuote - (p.isolatedMarginQuote + p.unrealizedPnlQuote);
+    if (gap > 0n && (worst === null || gap > worstGap)) {
+      worst = p;
+      worstGap = gap;
+    }
+  }
+  return worst;
 }
 
 /** The cross position with the largest maintenance margin, with a mark: the one to reduce first. */

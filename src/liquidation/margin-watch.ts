@@ -6,7 +6,7 @@
 // `margin.override` event. The liquidation steps (src/engine/liquidator.ts) act on the states decided here.
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal } from "../kernel/decimal.js";
-import { wadOf, wadToRaw } from "../kernel/wad.js";
+import { WAD, wadMul, wadOf, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { AccountFigures, AccountMargin } from "../margin/account-margin.js";
 import type { Positions } from "../margin/positions.js";
@@ -57,6 +57,8 @@ export interface MarginEvent {
   /** Reduce-only because a price the decision depends on is not trustworthy; no liquidation on it. */
   readonly frozen: boolean;
   readonly reason: string | null;
+  /** The isolated position (symbol) whose own margin is below its maintenance, when that decided the state. */
+  readonly isolated: string | null;
 }
 
 /** An account has waited `maxPriceWaitMs` for a bad price to recover: it is liquidated on the last good price. */
@@ -207,6 +209,10 @@ export class MarginWatch {
       marginCallRatio: this.marginCallRatio,
       bufferRatio: this.bufferRatio,
     });
+    // An isolated position stands on its own margin: below its maintenance, the account is liquidating for it
+    // (and stays so until that position is back to maintenance × (1 + buffer), like the cross figures).
+    const isolated = this.isolatedBreach(f, previous >= LIQUIDATING);
+    if (isolated !== null && next < LIQUIDATING) next = LIQUIDATING;
     const bad = this.badPrice(f);
     let frozen = false;
     let reason: string | null = null;
@@ -248,9 +254,23 @@ export class MarginWatch {
     const equity = Number(f.crossEquity);
     this.risk[account] = equity > 0 ? Number(f.crossMaintenance) / equity : Number.POSITIVE_INFINITY;
     this.frozen[account] = frozen ? 1 : 0;
-    const event = this.event(account, next, f, frozen, reason, now, cause);
+    const event = this.event(account, next, f, frozen, reason, isolated, now, cause);
     this.decision.set(account, event.seq);
     out.push(event);
+  }
+
+  /** The symbol of an isolated position whose margin + PnL is below its maintenance (× (1 + buffer) when already
+   * liquidating), or null. */
+  private isolatedBreach(f: AccountFigures, liquidating: boolean): string | null {
+    for (const p of f.positions) {
+      if (!p.isolated) continue;
+      const own = p.isolatedMarginQuote + p.unrealizedPnlQuote;
+      const floor = liquidating
+        ? wadMul(p.maintenanceQuote, WAD + this.bufferRatio, "ceil")
+        : p.maintenanceQuote;
+      if (own < floor) return (this.host.config.instruments[p.instrument] as InstrumentConfig).symbol;
+    }
+    return null;
   }
 
   /** Why a price behind these figures may not be acted on, or null. */
@@ -273,6 +293,7 @@ export class MarginWatch {
     f: AccountFigures,
     frozen: boolean,
     reason: string | null,
+    isolated: string | null,
     now: number,
     cause: number,
   ): MarginEvent {
@@ -332,6 +353,7 @@ export class MarginWatch {
       positions,
       frozen,
       reason,
+      isolated,
     };
   }
 
