@@ -21,7 +21,8 @@ export type ErrorCode =
   | "reduce_only"
   | "unknown_order"
   | "would_cross"
-  | "unfillable";
+  | "unfillable"
+  | "no_implied_volatility";
 
 export interface DomainError {
   readonly code: ErrorCode;
