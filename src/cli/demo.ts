@@ -95,6 +95,12 @@ function replay(config: MarketConfig): { engine: Engine; events: EngineEvent[]; 
 const hhmm = (ts: number) => new Date(ts).toISOString().slice(11, 16);
 const pad = (text: string, n: number) => text.padEnd(n);
 
+const VIA = {
+  book: "through the book",
+  insurance: "taken over by the insurance fund at the bankruptcy price (no order there)",
+  adl: "by auto-deleveraging at the bankruptcy price",
+} as const;
+
 export async function runDemo(_args: readonly string[]): Promise<number> {
   const config = readConfigFile(CONFIG);
   const { engine, events, ms, lines } = replay(config);
@@ -163,7 +169,11 @@ export async function runDemo(_args: readonly string[]): Promise<number> {
       );
     else if (e.type === "liquidation")
       out.push(
-        `  ${hhmm(e.ts)}  ${pad(e.account, 6)} liquidated ${e.qty} at ${e.price} through the ${e.via}, fee ${e.fee} to the insurance fund (decision #${e.decision})`,
+        `  ${hhmm(e.ts)}  ${pad(e.account, 6)} liquidated ${e.qty} at ${e.price} ${VIA[e.via]}, fee ${e.fee} (decision #${e.decision})`,
+      );
+    else if (e.type === "insurance" && e.reason === "unwind")
+      out.push(
+        `  ${hhmm(e.ts)}  the insurance fund unwinds ${e.qty} through the book: ${e.delta} to the fund`,
       );
   for (const e of events)
     if (e.type === "order.rejected")
