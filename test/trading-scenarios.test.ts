@@ -61,7 +61,8 @@ describe("trading scenarios", () => {
   it("refusals: every code, as order.rejected (or rejected for a cancel), changing nothing", () => {
     const { events } = run("rejections");
     expect(of(events, "order.rejected").map((e) => [e["id"], e["code"]])).toEqual([
-      ["too-big", "insufficient_margin"],
+      ["too-big", "limit_exceeded"],
+      ["no-margin", "insufficient_margin"],
       ["band", "price_band"],
       ["tick", "invalid"],
       ["lot", "invalid"],

@@ -271,3 +271,37 @@ describe("the mark follows the book", () => {
     expect(Math.abs(Number(mark.price) - 10_501)).toBeLessThan(0.02);
   });
 });
+
+describe("maximum position", () => {
+  it("an order that would take the position past the last margin bracket is refused; one that reduces it passes", () => {
+    const config = onePerpetual({
+      instrument: { marginTiers: [{ upToNotional: "50000", initial: "0.1", maintenance: "0.05" }] },
+    });
+    const e = new Engine(config, { assertInvariants: true });
+    let ts = 1_700_000_000_000;
+    const run = (c: Record<string, unknown>) => e.apply({ ts: (ts += 1000), ...c });
+    run({ type: "price", index: "I", source: "x", price: "1000", sourceTs: ts + 1000 });
+    run({ type: "deposit", account: "u", asset: "USDC", amount: "100000" });
+    run({ type: "deposit", account: "mm", asset: "USDC", amount: "100000" });
+    run({ type: "order", account: "u", id: "b1", symbol: "P", side: "buy", qty: "30", price: "1000" });
+    // 30 resting + 21 more at 1,000 = 51,000 of notional: past the bracket's 50,000.
+    const refused = run({
+      type: "order",
+      account: "u",
+      id: "b2",
+      symbol: "P",
+      side: "buy",
+      qty: "21",
+      price: "1000",
+    });
+    expect(refused[0]).toMatchObject({ type: "order.rejected", code: "limit_exceeded" });
+    expect((refused[0] as { message: string }).message).toMatch(/last margin bracket \(notional 50000\)/);
+    expect(
+      run({ type: "order", account: "u", id: "b3", symbol: "P", side: "buy", qty: "20", price: "1000" })[0],
+    ).toMatchObject({ type: "order.accepted" });
+    // Sells are counted on their own side (the worse of all bids or all asks fills, never both).
+    expect(
+      run({ type: "order", account: "u", id: "s1", symbol: "P", side: "sell", qty: "40", price: "1010" })[0],
+    ).toMatchObject({ type: "order.accepted" });
+  });
+});

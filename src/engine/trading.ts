@@ -1,15 +1,15 @@
 // Trading in the engine's one sequence: orders are validated, margin-checked and matched in the same step, so the
 // book and the margin state can never disagree; fills from an external matcher (`fill`) update the same
 // positions. Every fill moves both positions, realised PnL (against sys:clearing) and fees (to sys:fees) at once.
-import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
-import { fixedToNumber, formatDecimal, parseFixed } from "../kernel/decimal.js";
+import type { AssetConfig, InstrumentConfig, MarginTier, MarketConfig } from "../config/types.js";
+import { fixedToNumber, formatDecimal, formatFixed, parseFixed } from "../kernel/decimal.js";
 import { type DomainError, describeValue, domainError } from "../kernel/errors.js";
 import { parseId } from "../kernel/ids.js";
 import { WAD, wadAbs, wadDiv, wadMul, wadOf, wadOfPrice, wadToRaw } from "../kernel/wad.js";
 import { CLEARING, FEES, type Ledger } from "../ledger/ledger.js";
 import { type AccountMargin, unitOf } from "../margin/account-margin.js";
 import { priceQualityFactorFloat } from "../margin/collateral-weight.js";
-import { maxLeverage } from "../margin/margin-tiers.js";
+import { exceedsTiers, maxLeverage } from "../margin/margin-tiers.js";
 import { MAX_LOTS, MAX_POSITIONS_PER_ACCOUNT, type Positions } from "../margin/positions.js";
 import { RiskScreen } from "../margin/risk-screen.js";
 import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js";
@@ -511,6 +511,10 @@ export class Trading {
       const full = host.books.refusal(account, no, side, limit);
       if (full !== null) return domainError("limit_exceeded", `order: ${full}`);
     }
+    if (!reduceOnly) {
+      const beyond = this.beyondLastBracket(account, no, instrument, side, lots, limit);
+      if (beyond !== null) return beyond;
+    }
     const short = this.marginShortfall(account, no, instrument, side, lots, limit, now);
     if (short !== null) return short;
     return { account, id, no, instrument, side, lots, limit, market, tif, reduceOnly };
@@ -521,6 +525,34 @@ export class Trading {
    * Mango reserve), plus its taker fee at its limit, the account's initial margin must stay covered — unless the
    * order does not raise the requirement (it reduces risk), which is always allowed.
    */
+  /**
+   * A position may not grow past its instrument's last margin bracket (Binance's maximum notional): with every
+   * resting order on this side and this order filled at its limit, the notional must stay within it. Refused with
+   * `limit_exceeded`; an order that only reduces the position always passes.
+   */
+  private beyondLastBracket(
+    account: number,
+    no: number,
+    instrument: InstrumentConfig,
+    side: Side,
+    lots: number,
+    limit: number,
+  ): DomainError | null {
+    const margin = instrument.margin;
+    if (margin === null || margin.kind !== "tiers") return null;
+    const { positions } = this.host;
+    const slot = positions.slot(account, no);
+    const held = slot < 0 ? 0 : positions.lots(slot);
+    const resting = slot < 0 ? 0 : positions.openLots(slot, side);
+    const after = Math.abs(held + (side === BUY ? 1 : -1) * (resting + lots));
+    if (after <= Math.abs(held)) return null;
+    const price = this.priceWad(no, limit);
+    const exposure = BigInt(after) * (this.unit[no] as bigint);
+    const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
+    if (!exceedsTiers(margin.tiers, notional)) return null;
+    return tierLimit(instrument, margin.tiers);
+  }
+
   private marginShortfall(
     account: number,
     no: number,
@@ -1003,4 +1035,13 @@ export class Trading {
   private qtyText(instrument: InstrumentConfig, lots: number): string {
     return formatDecimal(BigInt(lots) * instrument.lotSize.raw, instrument.qtyScale);
   }
+}
+
+/** Built apart from the check so that the hot path formats nothing. */
+function tierLimit(instrument: InstrumentConfig, tiers: readonly MarginTier[]): DomainError {
+  const last = tiers[tiers.length - 1] as MarginTier;
+  return domainError(
+    "limit_exceeded",
+    `order.qty: the ${instrument.symbol} position with this order and the account's resting orders on its side would pass the last margin bracket (notional ${formatFixed(last.upToNotional)})`,
+  );
 }
