@@ -178,9 +178,8 @@ export class IndexState {
         freshCount++;
         if (inSorted[i] === 1) {
           if (sortedPrice[i] === p) continue;
-          sorted.remove(sortedPrice[i]!);
-        }
-        sorted.insert(p);
+          sorted.replace(sortedPrice[i]!, p);
+        } else sorted.insert(p);
         inSorted[i] = 1;
         sortedPrice[i] = p;
       } else if (inSorted[i] === 1) {
