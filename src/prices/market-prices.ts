@@ -261,7 +261,7 @@ export class MarketPrices {
     // A halted venue leaves its index at once; the index is recomputed without (or again with) it.
     const index = this.indexNo.get(scope.slice(0, slash)) as number;
     const state = this.indices[index] as IndexState;
-    state.halted[state.source(scope.slice(slash + 1))] = this.manual.has(scope) ? 1 : 0;
+    state.setHalted(state.source(scope.slice(slash + 1)), this.manual.has(scope));
     this.refresh(index, now, cause, sink);
   }
 
