@@ -71,10 +71,17 @@ export function isCommandType(value: unknown): value is CommandType {
 /** The first field of `command` that its type does not allow, or null. */
 export function unknownField(spec: CommandSpec, command: object): string | null {
   const names = spec.names;
+  const n = names.length;
+  // Each search starts after the previous field's place: fields written in the spec's order (the usual case)
+  // are found at the first comparison.
+  let at = 0;
   for (const key in command) {
-    let i = 0;
-    while (i < names.length && names[i] !== key) i++;
-    if (i === names.length) return key;
+    let misses = 0;
+    while (names[at] !== key) {
+      if (++misses === n) return key;
+      at = at + 1 === n ? 0 : at + 1;
+    }
+    at = at + 1 === n ? 0 : at + 1;
   }
   return null;
 }
