@@ -59,9 +59,16 @@ const SPECS: ReadonlyMap<string, CommandSpec> = new Map(
   ]),
 );
 
+// The spec found last: commands of one type come in runs, and a parser's or a literal's type string is the same
+// interned object each time, so `===` settles it by identity before any Map lookup (a memo: nothing else changes).
+let lastSpec: CommandSpec | undefined;
+
 /** The spec of a command type, or undefined when `value` is not one. */
 export function commandSpec(value: unknown): CommandSpec | undefined {
-  return typeof value === "string" ? SPECS.get(value) : undefined;
+  if (lastSpec !== undefined && value === lastSpec.type) return lastSpec;
+  const spec = typeof value === "string" ? SPECS.get(value) : undefined;
+  if (spec !== undefined) lastSpec = spec;
+  return spec;
 }
 
 export function isCommandType(value: unknown): value is CommandType {
