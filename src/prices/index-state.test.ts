@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load.js";
 import type { IndexConfig } from "../config/types.js";
 import { IndexState } from "./index-state.js";
+import { priceText } from "./priced.js";
 
 const T0 = 1_700_000_000_000;
 const SOURCES = ["a", "b", "c", "d", "e"];
@@ -69,7 +70,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe("IndexState", () => {
-  it("computes incrementally exactly what a computation from scratch gives, bit for bit", () => {
+  it("computes incrementally what a computation from scratch gives, bit for bit, and republishes on a change", () => {
     fc.assert(
       fc.property(
         fc.constantFrom("exclude" as const, "cap" as const),
@@ -81,6 +82,7 @@ describe("IndexState", () => {
           const last: ({ ts: number; price: number; sourceTs: number } | null)[] = SOURCES.map(() => null);
           const halted = SOURCES.map(() => false);
           let now = T0;
+          let published = { text: "", status: "", roles: "" };
           for (const s of steps) {
             if (s.kind === "peek") {
               state.peek(now + s.at); // reads at any time must not disturb later computations
@@ -90,7 +92,7 @@ describe("IndexState", () => {
               now += s.dt;
               const sourceTs = Math.max(now - s.lag, last[s.source]?.sourceTs ?? 0);
               const price = s.price / 100;
-              state.observe(s.source, now, price, sourceTs, String(price));
+              state.observe({ source: s.source, price, sourceTs, text: String(price) }, now);
               last[s.source] = { ts: now, price, sourceTs };
             } else if (s.kind === "tick") now += s.dt;
             else {
@@ -98,9 +100,25 @@ describe("IndexState", () => {
               state.setHalted(s.source, halted[s.source] as boolean);
             }
             state.compute(now);
+            if (!Number.isNaN(state.value)) {
+              // published again exactly when its text, status or any source's part changed
+              const text = priceText(state.value, state.decimals);
+              const roles = JSON.stringify([
+                state.usedList().map((u) => [u.source, "raw" in u]),
+                state.excludedList(),
+              ]);
+              const expected =
+                text !== published.text || state.status !== published.status || roles !== published.roles;
+              expect(state.republish()).toBe(expected);
+              published = { text, status: state.status, roles };
+            }
             const scratch = new IndexState(config);
             last.forEach((o, i) => {
-              if (o !== null) scratch.observe(i, o.ts, o.price, o.sourceTs, String(o.price));
+              if (o !== null)
+                scratch.observe(
+                  { source: i, price: o.price, sourceTs: o.sourceTs, text: String(o.price) },
+                  o.ts,
+                );
               if (halted[i]) scratch.setHalted(i, true);
             });
             scratch.compute(now);

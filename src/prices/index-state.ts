@@ -27,6 +27,18 @@ const REASONS: readonly ExclusionReason[] = ["stale", "stale", "stale", "outlier
 
 const toNumber = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
 
+/**
+ * One validated observation of a source; `text` is the price as the venue wrote it, canonical. Handed over as an
+ * object: doubles passed as arguments to a call V8 does not inline are boxed (a heap number each), read from an
+ * object they are not.
+ */
+export interface Observation {
+  readonly source: number;
+  readonly price: number;
+  readonly sourceTs: number;
+  readonly text: string;
+}
+
 export class IndexState {
   readonly id: string;
   readonly sourceIds: readonly string[];
@@ -85,6 +97,8 @@ export class IndexState {
   readonly published: PublishedPrice;
   publishedStatus: PriceStatus | "" = "";
   private readonly publishedRoles: Uint8Array;
+  /** Whether a role may differ from its published one (set by a computation that changed one, cleared here). */
+  private rolesMoved = true;
   /** Each source's price text, and its entry in the `sources` of the last event (immutable, so reusable). */
   private readonly text: string[];
   private readonly entries: (IndexSourceUsed | null)[];
@@ -146,8 +160,9 @@ export class IndexState {
     this.changed = ALL;
   }
 
-  /** Records one observation (already validated); `text` is the price as the venue wrote it, canonical. */
-  observe(source: number, ts: number, price: number, sourceTs: number, text: string): void {
+  /** Records one observation (already validated) arriving at `ts`. */
+  observe(o: Observation, ts: number): void {
+    const { source, price, sourceTs, text } = o;
     if (this.price[source] !== price) {
       this.changedTs[source] = ts;
       this.entries[source] = null;
@@ -238,8 +253,13 @@ export class IndexState {
     // rescan `from` is 0: nothing is resumed).
     const resume = this.sumsRole === role;
     this.sumsRole = null;
+    let moved = false; // whether any role changed
     if (freshCount === 0) {
-      for (let i = 0; i < n; i++) role[i] = fresh[i]!;
+      for (let i = 0; i < n; i++) {
+        if (role[i] !== fresh[i]) moved = true;
+        role[i] = fresh[i]!;
+      }
+      if (moved && role === this.role) this.rolesMoved = true;
       this.evalStatus = "unavailable";
       this.evalUsed = 0;
       return;
@@ -265,10 +285,11 @@ export class IndexState {
         sumS[i] = weightSum;
         sumN[i] = usedCount;
         const r = fresh[i]!;
+        if (role[i] !== r) moved = true;
         role[i] = r;
         if (r !== USED) continue;
+        // (`used` matters for capped sources only: none here)
         const p = price[i]!;
-        used[i] = p;
         const w = weights[i]!;
         weighted += w * p;
         weightSum += w;
@@ -282,18 +303,15 @@ export class IndexState {
       // Exclude mode drops outliers, unless that would drop every source (two clusters far apart): then cap.
       const capping = this.cap || outliers === freshCount;
       for (let i = 0; i < n; i++) {
-        const r = fresh[i]!;
-        role[i] = r;
-        if (r !== USED) continue;
+        let r = fresh[i]!;
         let p = price[i]!;
-        if (p > high || p < low) {
-          if (!capping) {
-            role[i] = OUTLIER;
-            continue;
-          }
+        if (r === USED && (p > high || p < low)) {
+          r = capping ? CAPPED : OUTLIER;
           p = Math.min(Math.max(p, low), high);
-          role[i] = CAPPED;
         }
+        if (role[i] !== r) moved = true;
+        role[i] = r;
+        if (r !== USED && r !== CAPPED) continue;
         used[i] = p;
         const w = weights[i]!;
         weighted += w * p;
@@ -301,6 +319,7 @@ export class IndexState {
         usedCount++;
       }
     }
+    if (moved && role === this.role) this.rolesMoved = true;
     this.evalValue = weighted / weightSum;
     this.evalMedian = mid;
     this.evalUsed = usedCount;
@@ -315,11 +334,14 @@ export class IndexState {
   republish(): boolean {
     const key = this.published.keyOf(this.value);
     let changed = this.published.differs(this.value, key) || this.status !== this.publishedStatus;
-    for (let i = 0; i < this.role.length; i++)
-      if (this.role[i] !== this.publishedRoles[i]) {
-        changed = true;
-        this.publishedRoles[i] = this.role[i] as number;
-      }
+    if (this.rolesMoved) {
+      this.rolesMoved = false;
+      for (let i = 0; i < this.role.length; i++)
+        if (this.role[i] !== this.publishedRoles[i]) {
+          changed = true;
+          this.publishedRoles[i] = this.role[i] as number;
+        }
+    }
     this.published.record(this.value, key);
     this.publishedStatus = this.status;
     return changed;

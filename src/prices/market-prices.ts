@@ -212,8 +212,8 @@ export class MarketPrices {
   /** Applies the price last validated by `checkPrice`. */
   applyPrice(now: number, cause: number, sink: PriceEventSink): void {
     this.revision++;
-    const { index, source, price, sourceTs, text } = this.checked;
-    (this.indices[index] as IndexState).observe(source, now, price, sourceTs, text);
+    const index = this.checked.index;
+    (this.indices[index] as IndexState).observe(this.checked, now);
     this.refresh(index, now, cause, sink);
   }
 
@@ -416,7 +416,7 @@ export class MarketPrices {
 
   private refreshMark(m: number, index: IndexState, now: number, cause: number, sink: PriceEventSink): void {
     const mark = this.marks[m] as MarkState;
-    mark.compute(now, index.value);
+    mark.compute(now, index);
     // With no basis (no book yet, or the index method) the mark is the index: it shares the index's key.
     const published = mark.published;
     const key = mark.value === index.value ? index.published.key : published.keyOf(mark.value);
