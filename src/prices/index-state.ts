@@ -3,7 +3,7 @@
 import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
-import { TimeEwma } from "./ewma.js";
+import { EWMA_ROW, TimeEwma } from "./ewma.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
 import { PublishedPrice } from "./published-price.js";
@@ -130,7 +130,9 @@ export class IndexState {
     this.arrivalTs = new Float64Array(n).fill(Number.NaN);
     this.changedTs = new Float64Array(n).fill(Number.NaN);
     this.halted = new Uint8Array(n);
-    this.latency = this.sourceIds.map(() => new TimeEwma(config.latencyHalfLifeMs));
+    // The sources' latency averages side by side in one slab: an update finds its row in a warm line.
+    const latencySlab = new Float64Array(EWMA_ROW * n);
+    this.latency = this.sourceIds.map((_, i) => new TimeEwma(config.latencyHalfLifeMs, latencySlab, i));
     this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
     this.role = new Uint8Array(n).fill(STALE);
     this.peekRole = new Uint8Array(n);
