@@ -59,9 +59,16 @@ const SPECS: ReadonlyMap<string, CommandSpec> = new Map(
   ]),
 );
 
+// The spec found last: commands of one type come in runs, and a parser's or a literal's type string is the same
+// interned object each time, so `===` settles it by identity before any Map lookup (a memo: nothing else changes).
+let lastSpec: CommandSpec | undefined;
+
 /** The spec of a command type, or undefined when `value` is not one. */
 export function commandSpec(value: unknown): CommandSpec | undefined {
-  return typeof value === "string" ? SPECS.get(value) : undefined;
+  if (lastSpec !== undefined && value === lastSpec.type) return lastSpec;
+  const spec = typeof value === "string" ? SPECS.get(value) : undefined;
+  if (spec !== undefined) lastSpec = spec;
+  return spec;
 }
 
 export function isCommandType(value: unknown): value is CommandType {
@@ -71,10 +78,17 @@ export function isCommandType(value: unknown): value is CommandType {
 /** The first field of `command` that its type does not allow, or null. */
 export function unknownField(spec: CommandSpec, command: object): string | null {
   const names = spec.names;
+  const n = names.length;
+  // Each search starts after the previous field's place: fields written in the spec's order (the usual case)
+  // are found at the first comparison.
+  let at = 0;
   for (const key in command) {
-    let i = 0;
-    while (i < names.length && names[i] !== key) i++;
-    if (i === names.length) return key;
+    let misses = 0;
+    while (names[at] !== key) {
+      if (++misses === n) return key;
+      at = at + 1 === n ? 0 : at + 1;
+    }
+    at = at + 1 === n ? 0 : at + 1;
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALPHA_MEMO_MS, ewmaAlpha, MAX_HALF_LIFE_MS, TimeEwma } from "./ewma.js";
+import { ALPHA_MEMO_MS, EWMA_ROW, ewmaAlpha, MAX_HALF_LIFE_MS, TimeEwma } from "./ewma.js";
 
 describe("ewmaAlpha", () => {
   it("is 1 − 2^(−dt/h): a half at one half-life, three quarters at two", () => {
@@ -133,6 +133,21 @@ describe("TimeEwma", () => {
   it("refuses a bad half-life", () => {
     expect(() => new TimeEwma(0)).toThrow(RangeError);
     expect(() => new TimeEwma(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+  });
+
+  it("in a shared slab, each row is an average of its own, bit for bit as one with its own state", () => {
+    const slab = new Float64Array(3 * EWMA_ROW);
+    const rows = [0, 1, 2].map((row) => new TimeEwma(1_000, slab, row));
+    const own = [0, 1, 2].map(() => new TimeEwma(1_000));
+    for (let t = 0; t < 200; t++) {
+      const k = (t * 7) % 3;
+      const x = Math.sin(t) * 100;
+      expect(rows[k]?.update(t * 13, x)).toBe(own[k]?.update(t * 13, x));
+    }
+    rows.forEach((r, k) => {
+      expect([r.value, r.count, r.lastTs]).toEqual([own[k]?.value, own[k]?.count, own[k]?.lastTs]);
+    });
+    expect(() => new TimeEwma(1_000, slab, 3)).toThrow(RangeError);
   });
 
   it("reset forgets everything", () => {

@@ -3,7 +3,7 @@
 import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
-import { TimeEwma } from "./ewma.js";
+import { EWMA_ROW, TimeEwma } from "./ewma.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
 import { PublishedPrice } from "./published-price.js";
@@ -20,9 +20,24 @@ const CAPPED = 1;
 const STALE = 2;
 const OUTLIER = 3;
 const HALTED = 4;
+/** `changed` when no source was observed since the last evaluation, and when any may have changed. */
+const NONE = -1;
+const ALL = -2;
 const REASONS: readonly ExclusionReason[] = ["stale", "stale", "stale", "outlier", "halted"];
 
 const toNumber = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
+
+/**
+ * One validated observation of a source; `text` is the price as the venue wrote it, canonical. Handed over as an
+ * object: doubles passed as arguments to a call V8 does not inline are boxed (a heap number each), read from an
+ * object they are not.
+ */
+export interface Observation {
+  readonly source: number;
+  readonly price: number;
+  readonly sourceTs: number;
+  readonly text: string;
+}
 
 export class IndexState {
   readonly id: string;
@@ -43,7 +58,7 @@ export class IndexState {
   readonly sourceTs: Float64Array;
   readonly arrivalTs: Float64Array;
   readonly changedTs: Float64Array;
-  readonly halted: Uint8Array;
+  private readonly halted: Uint8Array;
   readonly latency: TimeEwma[];
   readonly latencyMax: WindowExtremes[];
   /** How each source entered the last computation (USED, CAPPED, STALE, OUTLIER, HALTED). */
@@ -55,6 +70,21 @@ export class IndexState {
   private readonly sorted: SortedPrices;
   private readonly inSorted: Uint8Array;
   private readonly sortedPrice: Float64Array;
+  /** Freshness of each source at the last evaluation (USED for fresh, STALE, HALTED). */
+  private readonly fresh: Uint8Array;
+  /** The source observed since the last evaluation: NONE, or ALL when several were or a halt changed. */
+  private changed = ALL;
+  /** `now` at the last evaluation, and a lower bound of the fresh sources' sourceTs then (+∞: none fresh). */
+  private evalNow = Number.NEGATIVE_INFINITY;
+  private freshFloor = Number.POSITIVE_INFINITY;
+  /**
+   * The weighted fold's sums before each source (weighted, weights, count) as of the last evaluation, kept when
+   * it had no outlier, for the role array it filled (`sumsRole`, else null).
+   */
+  private readonly sumW: Float64Array;
+  private readonly sumS: Float64Array;
+  private readonly sumN: Int32Array;
+  private sumsRole: Uint8Array | null = null;
   // the index
   value = Number.NaN;
   status: PriceStatus = "unavailable";
@@ -67,6 +97,8 @@ export class IndexState {
   readonly published: PublishedPrice;
   publishedStatus: PriceStatus | "" = "";
   private readonly publishedRoles: Uint8Array;
+  /** Whether a role may differ from its published one (set by a computation that changed one, cleared here). */
+  private rolesMoved = true;
   /** Each source's price text, and its entry in the `sources` of the last event (immutable, so reusable). */
   private readonly text: string[];
   private readonly entries: (IndexSourceUsed | null)[];
@@ -98,7 +130,9 @@ export class IndexState {
     this.arrivalTs = new Float64Array(n).fill(Number.NaN);
     this.changedTs = new Float64Array(n).fill(Number.NaN);
     this.halted = new Uint8Array(n);
-    this.latency = this.sourceIds.map(() => new TimeEwma(config.latencyHalfLifeMs));
+    // The sources' latency averages side by side in one slab: an update finds its row in a warm line.
+    const latencySlab = new Float64Array(EWMA_ROW * n);
+    this.latency = this.sourceIds.map((_, i) => new TimeEwma(config.latencyHalfLifeMs, latencySlab, i));
     this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
     this.role = new Uint8Array(n).fill(STALE);
     this.peekRole = new Uint8Array(n);
@@ -111,6 +145,10 @@ export class IndexState {
     this.sorted = new SortedPrices(n);
     this.inSorted = new Uint8Array(n);
     this.sortedPrice = new Float64Array(n);
+    this.fresh = new Uint8Array(n);
+    this.sumW = new Float64Array(n + 1);
+    this.sumS = new Float64Array(n + 1);
+    this.sumN = new Int32Array(n + 1);
   }
 
   /** Source number, or -1. */
@@ -118,8 +156,15 @@ export class IndexState {
     return this.sourceIndex.get(id) ?? -1;
   }
 
-  /** Records one observation (already validated); `text` is the price as the venue wrote it, canonical. */
-  observe(source: number, ts: number, price: number, sourceTs: number, text: string): void {
+  /** Halts a source (it leaves the index at the next computation) or lets it back in. */
+  setHalted(source: number, halted: boolean): void {
+    this.halted[source] = halted ? 1 : 0;
+    this.changed = ALL;
+  }
+
+  /** Records one observation (already validated) arriving at `ts`. */
+  observe(o: Observation, ts: number): void {
+    const { source, price, sourceTs, text } = o;
     if (this.price[source] !== price) {
       this.changedTs[source] = ts;
       this.entries[source] = null;
@@ -128,6 +173,7 @@ export class IndexState {
     this.text[source] = text;
     this.sourceTs[source] = sourceTs;
     this.arrivalTs[source] = ts;
+    this.changed = this.changed === NONE || this.changed === source ? source : ALL;
     const latency = ts - sourceTs;
     (this.latency[source] as TimeEwma).update(ts, latency);
     (this.latencyMax[source] as WindowExtremes).push(ts, latency);
@@ -161,26 +207,38 @@ export class IndexState {
   private evalUsed = 0;
   private evalMedian = Number.NaN;
 
-  /** The computation itself, into `role`/`used` and the eval fields. */
+  /**
+   * The computation itself, into `role`/`used` and the eval fields. Incremental where that cannot change a bit:
+   * only the source observed since the last evaluation is checked for freshness unless one may have gone stale,
+   * and with no outlier the weighted fold resumes at the changed source from the sums before it (the same
+   * additions in the same order as a fold from the first source).
+   */
   private evaluate(now: number, role: Uint8Array, used: Float64Array): void {
     // Fields read once into locals: the loops then hold them in registers across the sorted set's calls.
-    const { price, sourceTs, halted, inSorted, sortedPrice, weights, sorted, staleAfterMs } = this;
+    const { price, sourceTs, halted, inSorted, sortedPrice, weights, sorted, staleAfterMs, fresh } = this;
     const n = price.length;
+    const changed = this.changed;
+    // A source's sourceTs only grows, so while the oldest fresh one at the last evaluation is still fresh, no
+    // other has gone stale: then only the source observed since needs a look.
+    const rescan = changed === ALL || now < this.evalNow || now - this.freshFloor > staleAfterMs;
+    const from = rescan ? 0 : changed === NONE ? n : changed;
+    const to = rescan ? n : changed === NONE ? n : changed + 1;
+    let floor = rescan ? Number.POSITIVE_INFINITY : this.freshFloor;
     let freshCount = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const p = price[i]!;
       let r = USED;
       if (halted[i] === 1) r = HALTED;
       else if (Number.isNaN(p) || now - sourceTs[i]! > staleAfterMs) r = STALE;
-      role[i] = r;
-      // Keep the sorted set equal to the fresh prices: one removal and one insertion per changed source.
+      fresh[i] = r;
+      // Keep the sorted set equal to the fresh prices: one replacement per changed source.
       if (r === USED) {
         freshCount++;
+        if (sourceTs[i]! < floor) floor = sourceTs[i]!;
         if (inSorted[i] === 1) {
           if (sortedPrice[i] === p) continue;
-          sorted.remove(sortedPrice[i]!);
-        }
-        sorted.insert(p);
+          sorted.replace(sortedPrice[i]!, p);
+        } else sorted.insert(p);
         inSorted[i] = 1;
         sortedPrice[i] = p;
       } else if (inSorted[i] === 1) {
@@ -188,8 +246,22 @@ export class IndexState {
         inSorted[i] = 0;
       }
     }
-    assert(sorted.count === freshCount, "index: the sorted prices are not the fresh ones");
+    assert(!rescan || sorted.count === freshCount, "index: the sorted prices are not the fresh ones");
+    freshCount = sorted.count;
+    this.changed = NONE;
+    this.evalNow = now;
+    this.freshFloor = floor;
+    // The sums are kept for the role array this evaluation fills, and only for a fold without outliers (after a
+    // rescan `from` is 0: nothing is resumed).
+    const resume = this.sumsRole === role;
+    this.sumsRole = null;
+    let moved = false; // whether any role changed
     if (freshCount === 0) {
+      for (let i = 0; i < n; i++) {
+        if (role[i] !== fresh[i]) moved = true;
+        role[i] = fresh[i]!;
+      }
+      if (moved && role === this.role) this.rolesMoved = true;
       this.evalStatus = "unavailable";
       this.evalUsed = 0;
       return;
@@ -200,28 +272,56 @@ export class IndexState {
     const low = mid * this.bandLow;
     const high = mid * this.bandHigh;
     const outliers = sorted.outside(low, high);
-    // Exclude mode drops outliers, unless that would drop every source (two clusters far apart): then cap.
-    const capping = this.cap || outliers === freshCount;
     let weighted = 0;
     let weightSum = 0;
     let usedCount = 0;
-    for (let i = 0; i < n; i++) {
-      if (role[i] !== USED) continue;
-      let p = price[i]!;
-      if (p > high || p < low) {
-        if (!capping) {
-          role[i] = OUTLIER;
-          continue;
-        }
-        p = Math.min(Math.max(p, low), high);
-        role[i] = CAPPED;
+    if (outliers === 0) {
+      // Every fresh source is used at its price.
+      const { sumW, sumS, sumN } = this;
+      const start = resume ? from : 0;
+      weighted = sumW[start]!;
+      weightSum = sumS[start]!;
+      usedCount = sumN[start]!;
+      for (let i = start; i < n; i++) {
+        sumW[i] = weighted;
+        sumS[i] = weightSum;
+        sumN[i] = usedCount;
+        const r = fresh[i]!;
+        if (role[i] !== r) moved = true;
+        role[i] = r;
+        if (r !== USED) continue;
+        // (`used` matters for capped sources only: none here)
+        const p = price[i]!;
+        const w = weights[i]!;
+        weighted += w * p;
+        weightSum += w;
+        usedCount++;
       }
-      used[i] = p;
-      const w = weights[i]!;
-      weighted += w * p;
-      weightSum += w;
-      usedCount++;
+      sumW[n] = weighted;
+      sumS[n] = weightSum;
+      sumN[n] = usedCount;
+      this.sumsRole = role;
+    } else {
+      // Exclude mode drops outliers, unless that would drop every source (two clusters far apart): then cap.
+      const capping = this.cap || outliers === freshCount;
+      for (let i = 0; i < n; i++) {
+        let r = fresh[i]!;
+        let p = price[i]!;
+        if (r === USED && (p > high || p < low)) {
+          r = capping ? CAPPED : OUTLIER;
+          p = Math.min(Math.max(p, low), high);
+        }
+        if (role[i] !== r) moved = true;
+        role[i] = r;
+        if (r !== USED && r !== CAPPED) continue;
+        used[i] = p;
+        const w = weights[i]!;
+        weighted += w * p;
+        weightSum += w;
+        usedCount++;
+      }
     }
+    if (moved && role === this.role) this.rolesMoved = true;
     this.evalValue = weighted / weightSum;
     this.evalMedian = mid;
     this.evalUsed = usedCount;
@@ -236,11 +336,14 @@ export class IndexState {
   republish(): boolean {
     const key = this.published.keyOf(this.value);
     let changed = this.published.differs(this.value, key) || this.status !== this.publishedStatus;
-    for (let i = 0; i < this.role.length; i++)
-      if (this.role[i] !== this.publishedRoles[i]) {
-        changed = true;
-        this.publishedRoles[i] = this.role[i] as number;
-      }
+    if (this.rolesMoved) {
+      this.rolesMoved = false;
+      for (let i = 0; i < this.role.length; i++)
+        if (this.role[i] !== this.publishedRoles[i]) {
+          changed = true;
+          this.publishedRoles[i] = this.role[i] as number;
+        }
+    }
     this.published.record(this.value, key);
     this.publishedStatus = this.status;
     return changed;

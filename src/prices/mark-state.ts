@@ -41,8 +41,12 @@ export class MarkState {
     if (config.funding !== null) this.intervalMs = config.funding.intervalMs;
   }
 
-  /** Recomputes the mark from the index at `now`, sampling the basis when its interval has passed. */
-  compute(now: number, index: number): void {
+  /**
+   * Recomputes the mark from its index at `now`, sampling the basis when its interval has passed. The index is
+   * read here, not passed as a number: a double argument to a call that is not inlined is boxed.
+   */
+  compute(now: number, indexState: { readonly value: number }): void {
+    const index = indexState.value;
     if (Number.isNaN(index)) return;
     if (this.method === "index") {
       this.value = index;

@@ -11,6 +11,7 @@ import { MarkState } from "./mark-state.js";
 import type { BreakerReason, IndexEvent, MarkEvent, PriceEventSink } from "./price-events.js";
 import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
+import { DegradedWatch, DivergenceWatch, MoveWatch, type Watch } from "./watches.js";
 import { WindowExtremes } from "./window-extremes.js";
 
 const num = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
@@ -23,18 +24,10 @@ export const MAX_NOTE = 256;
 
 export type TradingMode = "normal" | "reduce_only" | "halted";
 
-interface Watch {
-  readonly breaker: Breaker;
-  measured: number;
-  limit: number;
-}
-
-type MarkWatch = Watch & { readonly monitor: DivergenceMonitor };
-
 interface IndexWatch {
-  readonly divergence: (Watch & { readonly monitor: DivergenceMonitor; readonly benchmark: number }) | null;
-  readonly move: (Watch & { readonly extremes: WindowExtremes; readonly threshold: number }) | null;
-  readonly degraded: (Watch & { warmed: boolean }) | null;
+  readonly divergence: DivergenceWatch | null;
+  readonly move: MoveWatch | null;
+  readonly degraded: DegradedWatch | null;
 }
 
 function settings(config: {
@@ -103,7 +96,7 @@ export class MarketPrices {
   private readonly markNo = new Map<string, number>();
   private readonly markIndex: number[] = [];
   private readonly marksOf: number[][];
-  private readonly markWatch: (MarkWatch | null)[] = [];
+  private readonly markWatch: (DivergenceWatch | null)[] = [];
   private readonly instrumentIndex = new Map<string, number>();
   /** Manual halts by scope (symbol, index, or index/source), with the operator's note. */
   private readonly manual = new Map<string, string>();
@@ -130,44 +123,38 @@ export class MarketPrices {
 
   private indexWatch(c: IndexConfig): IndexWatch {
     const b = c.breakers;
-    const watch = (reason: BreakerReason): Watch => ({
-      breaker: new Breaker(c.id, reason, b.action, b.coolDownMs),
-      measured: 0,
-      limit: 0,
-    });
+    const breaker = (reason: BreakerReason) => new Breaker(c.id, reason, b.action, b.coolDownMs);
     return {
       divergence:
         b.divergence === null
           ? null
-          : {
-              ...watch("divergence"),
-              monitor: new DivergenceMonitor(settings(b.divergence)),
-              benchmark:
-                b.divergence.benchmark.kind === "index"
-                  ? (this.indexNo.get(b.divergence.benchmark.index) ?? -1)
-                  : -1,
-            },
+          : new DivergenceWatch(
+              breaker("divergence"),
+              new DivergenceMonitor(settings(b.divergence)),
+              b.divergence.benchmark.kind === "index"
+                ? (this.indexNo.get(b.divergence.benchmark.index) ?? -1)
+                : -1,
+            ),
       move:
         b.move === null
           ? null
-          : {
-              ...watch("move"),
-              extremes: new WindowExtremes(MOVE_SAMPLES, b.move.windowMs),
-              threshold: num(b.move.limit),
-            },
-      degraded: b.degraded ? { ...watch("degraded"), warmed: false } : null,
+          : new MoveWatch(
+              breaker("move"),
+              new WindowExtremes(MOVE_SAMPLES, b.move.windowMs),
+              num(b.move.limit),
+            ),
+      degraded: b.degraded ? new DegradedWatch(breaker("degraded")) : null,
     };
   }
 
-  private markDivergence(instrument: InstrumentConfig): MarkWatch | null {
+  private markDivergence(instrument: InstrumentConfig): DivergenceWatch | null {
     const b = instrument.breakers;
     if (b.divergence === null) return null;
-    return {
-      breaker: new Breaker(instrument.symbol, "divergence", b.action, b.coolDownMs),
-      measured: 0,
-      limit: 0,
-      monitor: new DivergenceMonitor(settings(b.divergence)),
-    };
+    return new DivergenceWatch(
+      new Breaker(instrument.symbol, "divergence", b.action, b.coolDownMs),
+      new DivergenceMonitor(settings(b.divergence)),
+      -1,
+    );
   }
 
   // ---- validation (changes nothing) ----
@@ -232,8 +219,8 @@ export class MarketPrices {
   /** Applies the price last validated by `checkPrice`. */
   applyPrice(now: number, cause: number, sink: PriceEventSink): void {
     this.revision++;
-    const { index, source, price, sourceTs, text } = this.checked;
-    (this.indices[index] as IndexState).observe(source, now, price, sourceTs, text);
+    const index = this.checked.index;
+    (this.indices[index] as IndexState).observe(this.checked, now);
     this.refresh(index, now, cause, sink);
   }
 
@@ -281,7 +268,7 @@ export class MarketPrices {
     // A halted venue leaves its index at once; the index is recomputed without (or again with) it.
     const index = this.indexNo.get(scope.slice(0, slash)) as number;
     const state = this.indices[index] as IndexState;
-    state.halted[state.source(scope.slice(slash + 1))] = this.manual.has(scope) ? 1 : 0;
+    state.setHalted(state.source(scope.slice(slash + 1)), this.manual.has(scope));
     this.refresh(index, now, cause, sink);
   }
 
@@ -395,7 +382,8 @@ export class MarketPrices {
       else sink.push(this.indexEvent(index, seq, now, cause));
     }
     this.watchIndex(index, now, cause, sink);
-    for (const m of this.marksOf[index] as number[]) this.refreshMark(m, state, now, cause, sink);
+    const marks = this.marksOf[index] as number[];
+    for (let k = 0; k < marks.length; k++) this.refreshMark(marks[k] as number, state, now, cause, sink);
   }
 
   private watchIndex(index: number, now: number, cause: number, sink: PriceEventSink): void {
@@ -404,11 +392,14 @@ export class MarketPrices {
     if (w.degraded !== null) {
       // An index that has never been ok is warming up, not failing: its mark is not ok either, so orders that
       // add risk are refused on it (stale_price) without a breaker that would then hold for a cool-down.
-      if (state.status === "ok") w.degraded.warmed = true;
-      w.degraded.measured = state.usedCount;
-      w.degraded.limit = state.minSources;
-      if (w.degraded.warmed)
-        this.report(w.degraded, w.degraded.breaker.observe(now, state.status !== "ok"), now, cause, sink);
+      const d = w.degraded;
+      if (state.status === "ok") d.warmed = true;
+      const transition = d.warmed ? d.breaker.observe(now, state.status !== "ok") : null;
+      if (transition !== null) {
+        d.measured = state.usedCount;
+        d.limit = state.minSources;
+        this.report(d, transition, now, cause, sink);
+      }
     }
     if (state.status === "unavailable") return; // nothing fresh to measure moves or divergence on
     if (w.move !== null) {
@@ -447,7 +438,7 @@ export class MarketPrices {
 
   private refreshMark(m: number, index: IndexState, now: number, cause: number, sink: PriceEventSink): void {
     const mark = this.marks[m] as MarkState;
-    mark.compute(now, index.value);
+    mark.compute(now, index);
     // With no basis (no book yet, or the index method) the mark is the index: it shares the index's key.
     const published = mark.published;
     const key = mark.value === index.value ? index.published.key : published.keyOf(mark.value);

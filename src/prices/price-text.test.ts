@@ -46,6 +46,7 @@ describe("readPrice", () => {
     fc.assert(
       fc.property(text, (t) => {
         expect(readPrice(t)).toBe(Number(t));
+        expect(lastRead.canonical).toBe(canonicalPrice(t) === t);
         expect(Number(canonicalPrice(t))).toBe(Number(t));
         expect(canonicalPrice(t)).toMatch(/^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/);
       }),

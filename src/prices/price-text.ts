@@ -16,30 +16,28 @@ export const lastRead = { canonical: true };
 export function readPrice(text: string): number {
   const length = text.length;
   if (length === 0 || length > 48) return Number.NaN;
-  let digits = 0;
-  let places = -1; // digits after the point; -1 before a point is seen
-  let significant = 0;
   let value = 0;
-  let nonZero = false;
+  let point = -1; // where the '.' is; -1 before one is seen
+  let first = -1; // where the first non-zero digit is
+  // The loop only reads: where the point and the first significant digit are is enough to count the rest.
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
-      if (places >= 0 || digits === 0) return Number.NaN;
-      places = 0;
+      if (point >= 0 || i === 0) return Number.NaN;
+      point = i;
       continue;
     }
-    if (c < 48 || c > 57) return Number.NaN;
-    digits++;
-    if (places >= 0) places++;
-    if (c !== 48) nonZero = true;
-    if (nonZero) significant++;
-    value = value * 10 + (c - 48);
+    const d = c - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    if (first < 0 && d !== 0) first = i;
+    value = value * 10 + d;
   }
-  if (!nonZero || places === 0 || places > 18) return Number.NaN;
-  const first = text.charCodeAt(0);
+  const places = point < 0 ? 0 : length - 1 - point; // digits after the point
+  if (first < 0 || point === length - 1 || places > 18) return Number.NaN;
   lastRead.canonical =
-    !(first === 48 && length > 1 && text.charCodeAt(1) !== 46) &&
+    !(text.charCodeAt(0) === 48 && length > 1 && text.charCodeAt(1) !== 46) &&
     !(places > 0 && text.charCodeAt(length - 1) === 48);
+  const significant = length - first - (point > first ? 1 : 0);
   if (significant > 15) return Number(text);
   return places > 0 ? value / (POW10[places] as number) : value;
 }

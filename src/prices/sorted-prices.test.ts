@@ -22,6 +22,7 @@ describe("SortedPrices", () => {
     const s = new SortedPrices(1);
     expect(() => s.insert(Number.NaN)).toThrow(RangeError);
     expect(() => s.remove(1)).toThrow(RangeError);
+    expect(() => s.replace(1, 2)).toThrow(RangeError);
     s.insert(1);
     expect(() => s.insert(2)).toThrow(RangeError);
   });
@@ -46,10 +47,14 @@ describe("SortedPrices", () => {
           for (const x of held) s.insert(x);
           for (const [at, x] of updates) {
             const i = at % held.length;
-            s.remove(held[i] as number);
-            s.insert(x);
+            // both ways of changing one value: a removal and an insertion, or one replacement
+            if (at % 2 === 0) {
+              s.remove(held[i] as number);
+              s.insert(x);
+            } else s.replace(held[i] as number, x);
             held[i] = x;
           }
+          expect([...s.values.subarray(0, s.count)]).toEqual([...held].sort((a, b) => a - b));
           const values = Float64Array.from(held);
           expect(Object.is(s.median(), median(values, held.length, new Float64Array(held.length)))).toBe(
             true,

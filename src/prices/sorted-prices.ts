@@ -37,6 +37,30 @@ export class SortedPrices {
     this.count = n - 1;
   }
 
+  /**
+   * Replaces one value equal to `old` (held) by x (not NaN): the values between the two positions move by one,
+   * in one pass, where a removal and an insertion would each move everything above them.
+   */
+  replace(old: number, x: number): void {
+    if (Number.isNaN(x)) throw new RangeError("SortedPrices.replace: x is NaN");
+    const v = this.values;
+    const n = this.count;
+    let i = 0;
+    while (i < n && v[i] !== old) i++;
+    if (i === n) throw new RangeError("SortedPrices.replace: value not held");
+    if (x > old)
+      while (i + 1 < n && v[i + 1]! < x) {
+        v[i] = v[i + 1]!;
+        i++;
+      }
+    else
+      while (i > 0 && v[i - 1]! > x) {
+        v[i] = v[i - 1]!;
+        i--;
+      }
+    v[i] = x;
+  }
+
   median(): number {
     return sortedMedian(this.values, this.count);
   }

@@ -31,6 +31,10 @@ export class WindowExtremes {
   #minFront = 0;
   #minLen = 0;
   #latest = Number.NEGATIVE_INFINITY; // latest time seen (push ts or query now)
+  // A lower bound of the oldest live value's ts (times only grow along the ring, so dropping the oldest keeps it
+  // one). Expiry reads the oldest ts only once the bound has left the window: the oldest slot of a large ring is
+  // far from everything else a push touches, and reading it on every push was a cache miss every few pushes.
+  #oldestBound = Number.NEGATIVE_INFINITY;
 
   constructor(capacity: number, windowMs: number) {
     if (!Number.isInteger(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY)
@@ -55,6 +59,7 @@ export class WindowExtremes {
     const slot = this.#head;
     // Full: the slot about to be overwritten holds the oldest live value. It leaves as if it had expired.
     if (this.#size === cap) this.#dropOldest();
+    else if (this.#size === 0) this.#oldestBound = ts;
     this.#ts[slot] = ts;
     this.#xs[slot] = x;
     const xs = this.#xs;
@@ -111,11 +116,14 @@ export class WindowExtremes {
     if (!(Number.isFinite(now) && now >= this.#latest)) refuse(what, now, this.#latest);
     this.#latest = now;
     const cutoff = now - this.windowMs;
-    while (
-      this.#size > 0 &&
-      this.#ts[wrap(this.#head - this.#size + this.capacity, this.capacity)]! <= cutoff
-    )
+    while (this.#size > 0 && this.#oldestBound <= cutoff) {
+      const oldest = this.#ts[wrap(this.#head - this.#size + this.capacity, this.capacity)]!;
+      if (oldest > cutoff) {
+        this.#oldestBound = oldest;
+        break;
+      }
       this.#dropOldest();
+    }
   }
 
   /** Removes the oldest live value from the ring and from the deque fronts. */
