@@ -479,6 +479,33 @@ describe("loadConfig: instruments", () => {
     expect(perpetual(future)).toMatchObject({ kind: "future", expiry: 1, funding: null });
   });
 
+  it("gives options the standard margin rates, checks their order, and allows them on options only", () => {
+    const option = expectValid({}).instruments[1];
+    expect(
+      [
+        option?.optionMargin?.initialBase,
+        option?.optionMargin?.initialFloor,
+        option?.optionMargin?.maintenance,
+      ].map((x) => (x === undefined ? "" : text(x))),
+    ).toEqual(["0.15", "0.1", "0.075"]);
+    expect(expectValid({}).instruments[0]?.optionMargin).toBeNull();
+    expectIssue(
+      { "instruments[1].optionMargin": { initialBase: "0.1", initialFloor: "0.12", maintenance: "0.05" } },
+      "instruments[1].optionMargin.initialFloor",
+      /0\.12 is above initialBase 0\.1/,
+    );
+    expectIssue(
+      { "instruments[1].optionMargin": { maintenance: "0.2" } },
+      "instruments[1].optionMargin.maintenance",
+      /above initialFloor 0\.1 \(maintenance may not exceed initial margin\)/,
+    );
+    expectIssue(
+      { "instruments[0].optionMargin": { maintenance: "0.05" } },
+      "instruments[0].optionMargin",
+      /only options have optionMargin \(this is a perpetual\)/,
+    );
+  });
+
   it("requires right and strike exactly for options", () => {
     expectIssue(
       { "instruments[1].right": undefined },

@@ -66,6 +66,7 @@ import {
   type MarkConfig,
   type MarketConfig,
   type MoveBreakerConfig,
+  type OptionMarginConfig,
 } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -506,6 +507,7 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
   const lotSize = size(ctx, at("lotSize"), raw.lotSize);
   const terms = resolveTerms(ctx, raw, path);
   const margin = resolveMargin(ctx, raw, path);
+  const optionMargin = resolveOptionMargin(ctx, raw, at("optionMargin"));
   const mark = resolveMark(ctx, raw.mark, at("mark"));
   const fees = resolveFees(ctx, raw.fees, at("fees"));
   const funding = resolveFunding(ctx, raw, at("funding"));
@@ -517,6 +519,7 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
     !lotSize ||
     !terms ||
     margin === undefined ||
+    optionMargin === undefined ||
     !mark ||
     !fees ||
     funding === undefined ||
@@ -539,6 +542,7 @@ function resolveInstrument(ctx: Context, raw: RawInstrument, path: Path): Instru
     qtyScale: decimalPlaces(raw.lotSize),
     ...terms,
     margin,
+    optionMargin,
     mark,
     fees,
     funding,
@@ -621,6 +625,35 @@ function kindField(
         : `only options have a ${key} (this is ${aKind(raw.kind)})`;
     ctx.issues.add(path, `not allowed: ${why}`);
   }
+}
+
+/** Options' standard margin rates (defaults for an option without them); not allowed on other kinds. */
+function resolveOptionMargin(
+  ctx: Context,
+  raw: RawInstrument,
+  path: Path,
+): OptionMarginConfig | null | undefined {
+  if (raw.kind !== "option") {
+    if (raw.optionMargin !== undefined)
+      ctx.issues.add(path, `not allowed: only options have optionMargin (this is ${aKind(raw.kind)})`);
+    return null;
+  }
+  const rates = raw.optionMargin ?? DEFAULTS.optionMargin;
+  const initialBase = decimal(ctx, [...path, "initialBase"], rates.initialBase, OPEN_UNIT);
+  const initialFloor = decimal(ctx, [...path, "initialFloor"], rates.initialFloor, OPEN_UNIT);
+  const maintenance = decimal(ctx, [...path, "maintenance"], rates.maintenance, OPEN_UNIT);
+  if (!initialBase || !initialFloor || !maintenance) return undefined;
+  if (compareFixed(initialFloor, initialBase) > 0)
+    ctx.issues.add(
+      [...path, "initialFloor"],
+      `${formatFixed(initialFloor)} is above initialBase ${formatFixed(initialBase)}`,
+    );
+  if (compareFixed(maintenance, initialFloor) > 0)
+    ctx.issues.add(
+      [...path, "maintenance"],
+      `${formatFixed(maintenance)} is above initialFloor ${formatFixed(initialFloor)} (maintenance may not exceed initial margin)`,
+    );
+  return { initialBase, initialFloor, maintenance };
 }
 
 /** Exactly one margin model for perpetuals and futures; options are margined by the option rules (null). */

@@ -78,6 +78,7 @@ export const DEFAULTS = {
   insuranceFundBalance: "0",
   insuranceFundUnwindBand: "0.01",
   maintenanceBasis: "mark",
+  optionMargin: { initialBase: "0.15", initialFloor: "0.1", maintenance: "0.075" },
   settlementTwapMs: 1_800_000,
   margin: {
     unrealizedProfitWeight: "0",
@@ -401,6 +402,18 @@ export const MarginScalingSchema = strict({
   ),
 });
 
+export const OptionMarginSchema = strict({
+  initialBase: decimal()
+    .default(DEFAULTS.optionMargin.initialBase)
+    .describe("Short IM share of the underlying before the out-of-the-money discount, in (initialFloor, 1)."),
+  initialFloor: decimal()
+    .default(DEFAULTS.optionMargin.initialFloor)
+    .describe("Least short IM share of the underlying, in [maintenance, initialBase]."),
+  maintenance: decimal()
+    .default(DEFAULTS.optionMargin.maintenance)
+    .describe("Short MM share of the underlying, in (0, initialFloor]."),
+});
+
 export const MarkSchema = strict({
   method: choice(["ema-basis", "median-of-three", "index"])
     .default(DEFAULTS.mark.method)
@@ -462,6 +475,9 @@ export const InstrumentSchema = strict({
     .optional()
     .describe("Notional brackets. Perpetuals and futures need exactly one of marginTiers and marginScaling."),
   marginScaling: MarginScalingSchema.optional().describe("Size-scaled rates, instead of marginTiers."),
+  optionMargin: OptionMarginSchema.optional().describe(
+    "Options only: standard margin of a short position, IM = max(initialBase·S − OTM, initialFloor·S) + mark, MM = maintenance·S + mark (Deribit). Default 0.15 / 0.1 / 0.075.",
+  ),
   maintenanceBasis: choice(["mark", "entry"])
     .default(DEFAULTS.maintenanceBasis)
     .describe(

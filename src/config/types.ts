@@ -162,6 +162,8 @@ export interface InstrumentConfig {
   readonly strike: Fixed | null;
   /** Perpetuals and futures; null for options (margined by the option rules). */
   readonly margin: MarginModelConfig | null;
+  /** Options: the standard margin rates of a short position; null for perpetuals and futures. */
+  readonly optionMargin: OptionMarginConfig | null;
   /** Notional of an isolated position's maintenance margin in its liquidation price: mark (Binance) or entry (Bybit). */
   readonly maintenanceBasis: "mark" | "entry";
   readonly mark: MarkConfig;
@@ -171,6 +173,13 @@ export interface InstrumentConfig {
   /** Orders priced beyond ± this fraction of the mark are refused; in (0, 1). */
   readonly priceBand: Fixed;
   readonly breakers: InstrumentBreakersConfig;
+}
+
+/** Deribit's standard option margin: short IM = max(initialBase·S − OTM, initialFloor·S) + mark, MM = maintenance·S + mark. */
+export interface OptionMarginConfig {
+  readonly initialBase: Fixed;
+  readonly initialFloor: Fixed;
+  readonly maintenance: Fixed;
 }
 
 export interface LiquidationConfig {
