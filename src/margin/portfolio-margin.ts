@@ -152,18 +152,20 @@ export function accountRequirement(
   out: PortfolioFigures,
 ): PortfolioFigures {
   const count = grid.count;
-  // Scenario by scenario, the positions summed in a register (one store per scenario, not one per position).
-  const bases = scratchBases(n);
-  for (let i = 0; i < n; i++) bases[i] = (instrument[from + i] as number) * count;
+  // Position by position, each row read in order.
+  const q0 = qty[from] as number;
+  const base0 = (instrument[from] as number) * count;
+  for (let s = 0; s < count; s++) totals[s] = q0 * (rows[base0 + s] as number);
+  for (let i = from + 1; i < from + n; i++) {
+    const q = qty[i] as number;
+    const base = (instrument[i] as number) * count;
+    for (let s = 0; s < count; s++) totals[s] = (totals[s] as number) + q * (rows[base + s] as number);
+  }
   let worst = 0;
   let at = -1;
   const weight = grid.weight;
   for (let s = 0; s < count; s++) {
-    let total = 0;
-    for (let i = 0; i < n; i++)
-      total += (qty[from + i] as number) * (rows[(bases[i] as number) + s] as number);
-    totals[s] = total;
-    const loss = -total * (weight[s] as number);
+    const loss = -(totals[s] as number) * (weight[s] as number);
     if (loss > worst) {
       worst = loss;
       at = s;
@@ -177,10 +179,4 @@ export function accountRequirement(
   out.maintenance = worst + out.contingency;
   out.initial = initialFactor * out.maintenance;
   return out;
-}
-
-let bases = new Int32Array(64);
-function scratchBases(n: number): Int32Array {
-  if (n > bases.length) bases = new Int32Array(n * 2);
-  return bases;
 }
