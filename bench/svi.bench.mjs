@@ -36,16 +36,18 @@ function run(warm) {
   let prev;
   let evaluations = 0;
   let fallbacks = 0;
+  let rmse = 0;
   const start = process.hrtime.bigint();
   for (let j = 0; j < FITS; j++) {
     const fit = fitSvi(k, smiles[j], weight, warm && prev !== undefined ? { warmStart: prev } : {});
     if ("code" in fit) throw new Error(fit.message);
     evaluations += fit.evaluations;
+    rmse += fit.rmse;
     if (fit.method !== "quasi-explicit") fallbacks++;
     prev = fit.params;
   }
   const us = Number(process.hrtime.bigint() - start) / 1e3 / FITS;
-  return { us, evaluations: evaluations / FITS, fallbacks };
+  return { us, evaluations: evaluations / FITS, fallbacks, rmse: rmse / FITS };
 }
 
 console.log(`svi.fit  ${machine()}`);
@@ -60,6 +62,6 @@ for (const [name, warm, target] of [
     if (r > 0) times.push(last.us);
   }
   console.log(
-    `svi.fit  ${name} ${STRIKES} strikes, ${FITS.toLocaleString("en")} smiles: median ${median(times).toFixed(1)} µs/fit over ${RUNS} runs (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); ${last.evaluations.toFixed(0)} evaluations/fit, ${last.fallbacks} fallback fits; target ≤ ${target} µs`,
+    `svi.fit  ${name} ${STRIKES} strikes, ${FITS.toLocaleString("en")} smiles: median ${median(times).toFixed(1)} µs/fit over ${RUNS} runs (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); ${last.evaluations.toFixed(0)} evaluations/fit, ${last.fallbacks} fallback fits, mean rmse ${(last.rmse * 1e6).toFixed(3)}e-6 in w; target ≤ ${target} µs`,
   );
 }

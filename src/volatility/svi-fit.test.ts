@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sviButterflyCheck } from "./svi-butterfly.js";
 import { fitSvi, type SviFit, type SviFitError, volSpreadWeight } from "./svi-fit.js";
-import { type SviParams, sviTotalVariance } from "./svi-total-variance.js";
+import { type SviParams, sviParamsError, sviTotalVariance } from "./svi-total-variance.js";
 
 const TRUE: SviParams = { a: 0.02, b: 0.12, rho: -0.35, m: 0.05, sigma: 0.18 };
 
@@ -52,7 +53,30 @@ describe("fitSvi", () => {
     const { k, w } = smile(p, 40, -0.5, 0.5);
     const fit = fitted(fitSvi(k, w));
     expect(fit.method).toBe("nelder-mead");
-    expect(maxError(fit.params, k, w)).toBeLessThan(2e-5);
+    expect(maxError(fit.params, k, w)).toBeLessThan(1e-7);
+  });
+
+  it("recovers any valid slice within Lee's bound from 30 exact quotes on k ∈ [−1, 1] (relative error ≤ 1e−3)", () => {
+    const slice = fc.record({
+      a: fc.double({ min: -0.05, max: 0.2, noNaN: true }),
+      b: fc.double({ min: 0.01, max: 1, noNaN: true }),
+      rho: fc.double({ min: -0.9, max: 0.9, noNaN: true }),
+      m: fc.double({ min: -0.3, max: 0.3, noNaN: true }),
+      sigma: fc.double({ min: 0.02, max: 1, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(slice, (p) => {
+        fc.pre(sviParamsError(p) === undefined && p.b * (1 + Math.abs(p.rho)) <= 2);
+        const { k, w } = smile(p, 30, -1, 1);
+        fc.pre(w.every((x) => x > 1e-6));
+        const fit = fitted(fitSvi(k, w));
+        for (let i = 0; i < 30; i++)
+          expect(
+            Math.abs(sviTotalVariance(fit.params, k[i] as number) - (w[i] as number)),
+          ).toBeLessThanOrEqual(1e-3 * (w[i] as number));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("fits a very short expiry (total variance ~1e-4 over k ∈ ±0.05)", () => {

@@ -29,6 +29,9 @@ export interface SviFitOptions {
   readonly maxEvaluations?: number;
 }
 
+/** At most this many restarts of each fallback Nelder–Mead run after the first, while they still improve. */
+const FALLBACK_RESTARTS = 8;
+
 /** Fewest quotes a fit accepts: SVI has five parameters. */
 export const SVI_MIN_QUOTES = 5;
 /** |ρ| ≤ this in the fit (validity needs |ρ| < 1 strictly). */
@@ -389,9 +392,80 @@ function nelderMead(
 let ONES = new Float64Array(64).fill(1);
 const MS = new Float64Array(2); // outer point (m, ln σ)
 const MS_STEPS = new Float64Array(2);
-const P5 = new Float64Array(5); // fallback point (a, ln b, atanh ρ, m, ln σ)
-const P5_BEST = new Float64Array(5);
-const P5_STEPS = new Float64Array(5);
+const P3 = new Float64Array(3); // fallback point (m, ln σ, atanh ρ)
+const P3_BEST = new Float64Array(3);
+const P3_STEPS = new Float64Array(3);
+/** (a, b) of the last abFit call. */
+const AB = new Float64Array(2);
+
+/**
+ * For fixed (m, σ, ρ), w = a + b·φ(k) with φ = ρ(k − m) + √((k − m)² + σ²) is linear in (a, b), and the exact
+ * conditions are linear too: 0 ≤ b ≤ 2/(1 + |ρ|) (Lee), a + b·σ√(1 − ρ²) ≥ 0 (min w ≥ 0), a ≤ max wᵢ. The optimum
+ * of this 2-variable problem is the best feasible of: the unconstrained optimum, the optimum on each of the four
+ * edges and the vertices. Leaves (a, b) in AB; returns Σωᵢ(a + bφᵢ − vᵢ)² (NaN if nothing is feasible).
+ */
+function abFit(
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  om: ArrayLike<number>,
+  n: number,
+  m: number,
+  sigma: number,
+  rho: number,
+  aMax: number,
+): number {
+  innerSolves++;
+  let s1 = 0;
+  let sp = 0;
+  let spp = 0;
+  let sv = 0;
+  let spv = 0;
+  let svv = 0;
+  const s2 = sigma * sigma;
+  for (let i = 0; i < n; i++) {
+    const o = om[i] as number;
+    const y = (k[i] as number) - m;
+    const phi = rho * y + Math.sqrt(y * y + s2);
+    const vi = v[i] as number;
+    s1 += o;
+    sp += o * phi;
+    spp += o * phi * phi;
+    sv += o * vi;
+    spv += o * phi * vi;
+    svv += o * vi * vi;
+  }
+  const q = sigma * Math.sqrt(1 - rho * rho);
+  const bMax = SVI_MAX_WING_SLOPE / (1 + Math.abs(rho));
+  const tol = 1e-12 * (aMax + 1);
+  let best = Number.NaN;
+  const consider = (a: number, b: number): void => {
+    if (!(b >= -tol && b <= bMax + tol && a + b * q >= -tol && a <= aMax + tol)) return;
+    const f = Math.max(0, s1 * a * a + 2 * sp * a * b + spp * b * b - 2 * (sv * a + spv * b) + svv);
+    if (!(f >= best)) {
+      best = f;
+      AB[0] = a;
+      AB[1] = Math.max(0, b);
+    }
+  };
+  const det = s1 * spp - sp * sp;
+  if (det > 1e-14 * s1 * spp) consider((spp * sv - sp * spv) / det, (s1 * spv - sp * sv) / det);
+  if (s1 > 0) {
+    consider(sv / s1, 0); // b = 0
+    consider((sv - sp * bMax) / s1, bMax); // b = bMax
+  }
+  if (spp > 0) consider(aMax, (spv - sp * aMax) / spp); // a = aMax
+  // a = −q·b: w = b(φ − q)
+  const sdd = spp - 2 * q * sp + q * q * s1;
+  if (sdd > 0) {
+    const b = (spv - q * sv) / sdd;
+    consider(-q * b, b);
+  }
+  consider(0, 0);
+  consider(aMax, 0);
+  consider(-q * bMax, bMax);
+  consider(aMax, bMax);
+  return best;
+}
 
 function checkQuotes(
   k: ArrayLike<number>,
@@ -543,54 +617,38 @@ export function fitSvi(
       evaluations: quasiEvaluations,
     };
 
-  // Fallback: 5-parameter Nelder–Mead under the exact validity conditions (+∞ outside them).
-  const full = (x: Float64Array): number => {
-    const a = x[0] as number;
-    const b = Math.exp(x[1] as number);
+  // Fallback: Nelder–Mead over (m, ln σ, atanh ρ), each point solving (a, b) exactly under the exact conditions.
+  const reduced = (x: Float64Array): number => {
+    const m = x[0] as number;
+    const ls = x[1] as number;
+    if (!(m >= mLo && m <= mHi && ls >= lsLo && ls <= lsHi)) return Number.NaN;
     const rho = Math.tanh(x[2] as number);
-    const m = x[3] as number;
-    const sigma = Math.exp(x[4] as number);
-    if (!(Math.abs(rho) <= SVI_MAX_RHO && b * (1 + Math.abs(rho)) <= SVI_MAX_WING_SLOPE)) return Number.NaN;
-    if (!(a + b * sigma * Math.sqrt(1 - rho * rho) >= 0)) return Number.NaN;
-    if (m < mLo || m > mHi || x[4]! < lsLo || x[4]! > lsHi) return Number.NaN;
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const y = (k[i] as number) - m;
-      const r = a + b * (rho * y + Math.sqrt(y * y + sigma * sigma)) - (w[i] as number);
-      s += (om[i] as number) * r * r;
-    }
-    return s;
+    if (!(Math.abs(rho) <= SVI_MAX_RHO)) return Number.NaN;
+    return abFit(k, w, om, n, m, Math.exp(ls), rho, aMax);
   };
   const starts: SviParams[] = [];
   if (quasi !== undefined) starts.push(quasi);
   if (warm !== undefined) starts.push(warm);
-  {
-    const sigma = 0.1 * span;
-    const left = kAtMin > kLo ? (vMin - (w[0] as number)) / (kAtMin - kLo) : 0;
-    const b = Math.min(1, Math.max(1e-6 * aMax, Math.abs(left) + 1e-3 * aMax));
-    starts.push({ a: Math.max(0, vMin - b * sigma), b, rho: 0, m: kAtMin, sigma });
-  }
+  starts.push({ a: 0, b: 0, rho: 0, m: kAtMin, sigma: 0.1 * span });
   let bestF = Number.POSITIVE_INFINITY;
   for (const s of starts) {
-    const rho = Math.min(SVI_MAX_RHO * 0.99, Math.max(-SVI_MAX_RHO * 0.99, s.rho));
-    const b = Math.min(Math.max(s.b, 1e-8), (0.999 * SVI_MAX_WING_SLOPE) / (1 + Math.abs(rho)));
-    const sigma = Math.min(Math.exp(lsHi), Math.max(Math.exp(lsLo), s.sigma));
-    const floor = b * sigma * Math.sqrt(1 - rho * rho);
-    P5[0] = Math.max(s.a, -0.999 * floor);
-    P5[1] = Math.log(b);
-    P5[2] = Math.atanh(rho);
-    P5[3] = Math.min(mHi, Math.max(mLo, s.m));
-    P5[4] = Math.log(sigma);
-    P5_STEPS[0] = 0.05 * Math.max(aMax, 1e-12);
-    P5_STEPS[1] = 0.2;
-    P5_STEPS[2] = 0.2;
-    P5_STEPS[3] = 0.05 * span;
-    P5_STEPS[4] = 0.2;
-    nelderMead(full, 5, P5, P5_STEPS, 5 * maxEval, 1e-10, ftolAbs, 1e-3);
-    const f = nelderMead(full, 5, P5, P5_STEPS, 5 * maxEval, 1e-10, ftolAbs, 1e-3);
+    P3[0] = Math.min(mHi, Math.max(mLo, s.m));
+    P3[1] = Math.min(lsHi, Math.max(lsLo, Math.log(s.sigma)));
+    P3[2] = Math.atanh(Math.min(SVI_MAX_RHO * 0.99, Math.max(-SVI_MAX_RHO * 0.99, s.rho)));
+    P3_STEPS[0] = 0.05 * span;
+    P3_STEPS[1] = 0.3;
+    P3_STEPS[2] = 0.3;
+    // Restarted while it still improves (Nelder–Mead can stall in the narrow valleys of near-linear smiles).
+    let f = nelderMead(reduced, 3, P3, P3_STEPS, 2 * maxEval, 1e-10, ftolAbs, 1e-3);
+    for (let restart = 0; restart < FALLBACK_RESTARTS; restart++) {
+      const again = nelderMead(reduced, 3, P3, P3_STEPS, 2 * maxEval, 1e-10, ftolAbs, 1e-3);
+      const improved = f - again > 1e-9 * f + ftolAbs;
+      f = Math.min(f, again);
+      if (!improved) break;
+    }
     if (f < bestF) {
       bestF = f;
-      P5_BEST.set(P5);
+      P3_BEST.set(P3);
     }
   }
   const evaluations = quasiEvaluations + nmEvaluations;
@@ -602,13 +660,10 @@ export function fitSvi(
       message: `no valid SVI slice fits these ${n} quotes (k from ${kLo} to ${kHi}): both methods failed`,
     };
   }
-  const params: SviParams = {
-    a: P5_BEST[0] as number,
-    b: Math.exp(P5_BEST[1] as number),
-    rho: Math.tanh(P5_BEST[2] as number),
-    m: P5_BEST[3] as number,
-    sigma: Math.exp(P5_BEST[4] as number),
-  };
+  const sigma = Math.exp(P3_BEST[1] as number);
+  const rho = Math.tanh(P3_BEST[2] as number);
+  abFit(k, w, om, n, P3_BEST[0] as number, sigma, rho, aMax);
+  const params: SviParams = { a: AB[0] as number, b: AB[1] as number, rho, m: P3_BEST[0] as number, sigma };
   if (!(sviMinimumTotalVariance(params) >= 0))
     return { code: "fit_failed", message: "the fitted slice has negative total variance" };
   return { params, method: "nelder-mead", rmse: Math.sqrt(bestF / wSum), evaluations };
