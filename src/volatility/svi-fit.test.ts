@@ -98,6 +98,22 @@ describe("fitSvi", () => {
     expect(warm.rmse).toBeLessThan(cold.rmse * 1.01 + 1e-9);
   });
 
+  it("refines a warm start by Levenberg–Marquardt, and survives a warm start far from the smile", () => {
+    const { k, w } = smile(TRUE, 50);
+    const near = fitted(
+      fitSvi(k, w, undefined, { warmStart: { ...TRUE, a: TRUE.a * 1.05, m: TRUE.m + 0.01 } }),
+    );
+    expect(near.method).toBe("levenberg-marquardt");
+    expect(maxError(near.params, k, w)).toBeLessThan(1e-7);
+    const vogt: SviParams = { a: -0.041, b: 0.1331, rho: 0.306, m: 0.3586, sigma: 0.4153 };
+    const far = fitted(fitSvi(k, w, undefined, { warmStart: vogt }));
+    expect(maxError(far.params, k, w)).toBeLessThan(1e-7);
+    // An invalid warm start is not refined; the quasi-explicit search starts from its (m, σ) instead.
+    const invalid = fitted(fitSvi(k, w, undefined, { warmStart: { ...TRUE, a: -1 } }));
+    expect(invalid.method).toBe("quasi-explicit");
+    expect(maxError(invalid.params, k, w)).toBeLessThan(1e-7);
+  });
+
   it("honours weights: a zero weight ignores a wild quote", () => {
     const { k, w } = smile(TRUE, 30);
     w[10] = 1;

@@ -14,8 +14,8 @@ export interface SviFitError {
 
 export interface SviFit {
   readonly params: SviParams;
-  /** Which method produced the parameters: the quasi-explicit fit or the 5-parameter Nelder–Mead fallback. */
-  readonly method: "quasi-explicit" | "nelder-mead";
+  /** Which method produced the parameters: the warm refinement, the quasi-explicit fit or the fallback. */
+  readonly method: "levenberg-marquardt" | "quasi-explicit" | "nelder-mead";
   /** √(Σ ωᵢ (w(kᵢ) − wᵢ)² / Σ ωᵢ): the weighted root-mean-square residual in total variance. */
   readonly rmse: number;
   /** Objective evaluations spent (inner linear solves plus fallback evaluations). */
@@ -387,6 +387,159 @@ function nelderMead(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Warm refinement: Levenberg–Marquardt on all five parameters (K. Levenberg 1944; D. Marquardt 1963), damping
+// JᵀJ + λ·diag(JᵀJ), from the previous fit. Steps that leave the exact conditions are refused (λ grows).
+// ∂w/∂a = 1, ∂w/∂b = ρ(k − m) + R, ∂w/∂ρ = b(k − m), ∂w/∂m = −b(ρ + (k − m)/R), ∂w/∂σ = bσ/R, R = √((k − m)² + σ²).
+
+const LM_P = new Float64Array(5); // (a, b, ρ, m, σ)
+const LM_TRY = new Float64Array(5);
+const LM_JTJ = new Float64Array(25);
+const LM_JTR = new Float64Array(5);
+const LM_GRAD_NORM = new Float64Array(1);
+/** Most Levenberg–Marquardt iterations of a warm fit before it gives up for the quasi-explicit path. */
+const LM_MAX_ITERATIONS = 30;
+
+/** Σωᵢ(w(kᵢ; p) − vᵢ)² for p = (a, b, ρ, m, σ) in `p`; with `normal`, also fills JᵀJ and Jᵀr (r = w − v). */
+function lmCost(
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  om: ArrayLike<number>,
+  n: number,
+  p: Float64Array,
+  normal: boolean,
+): number {
+  const a = p[0] as number;
+  const b = p[1] as number;
+  const rho = p[2] as number;
+  const m = p[3] as number;
+  const s = p[4] as number;
+  const s2 = s * s;
+  let cost = 0;
+  if (normal) {
+    LM_JTJ.fill(0);
+    LM_JTR.fill(0);
+  }
+  for (let i = 0; i < n; i++) {
+    const o = om[i] as number;
+    const x = (k[i] as number) - m;
+    const r = Math.sqrt(x * x + s2);
+    const res = a + b * (rho * x + r) - (v[i] as number);
+    cost += o * res * res;
+    if (!normal) continue;
+    const j1 = rho * x + r;
+    const j2 = b * x;
+    const j3 = -b * (rho + x / r);
+    const j4 = (b * s) / r;
+    // Row of J: (1, j1, j2, j3, j4); accumulate the upper triangle of ωJᵀJ and ωJᵀr.
+    const oj1 = o * j1;
+    const oj2 = o * j2;
+    const oj3 = o * j3;
+    const oj4 = o * j4;
+    LM_JTJ[0] = (LM_JTJ[0] as number) + o;
+    LM_JTJ[1] = (LM_JTJ[1] as number) + oj1;
+    LM_JTJ[2] = (LM_JTJ[2] as number) + oj2;
+    LM_JTJ[3] = (LM_JTJ[3] as number) + oj3;
+    LM_JTJ[4] = (LM_JTJ[4] as number) + oj4;
+    LM_JTJ[6] = (LM_JTJ[6] as number) + oj1 * j1;
+    LM_JTJ[7] = (LM_JTJ[7] as number) + oj1 * j2;
+    LM_JTJ[8] = (LM_JTJ[8] as number) + oj1 * j3;
+    LM_JTJ[9] = (LM_JTJ[9] as number) + oj1 * j4;
+    LM_JTJ[12] = (LM_JTJ[12] as number) + oj2 * j2;
+    LM_JTJ[13] = (LM_JTJ[13] as number) + oj2 * j3;
+    LM_JTJ[14] = (LM_JTJ[14] as number) + oj2 * j4;
+    LM_JTJ[18] = (LM_JTJ[18] as number) + oj3 * j3;
+    LM_JTJ[19] = (LM_JTJ[19] as number) + oj3 * j4;
+    LM_JTJ[24] = (LM_JTJ[24] as number) + oj4 * j4;
+    LM_JTR[0] = (LM_JTR[0] as number) + o * res;
+    LM_JTR[1] = (LM_JTR[1] as number) + oj1 * res;
+    LM_JTR[2] = (LM_JTR[2] as number) + oj2 * res;
+    LM_JTR[3] = (LM_JTR[3] as number) + oj3 * res;
+    LM_JTR[4] = (LM_JTR[4] as number) + oj4 * res;
+  }
+  if (normal) {
+    for (let r = 1; r < 5; r++) for (let c = 0; c < r; c++) LM_JTJ[r * 5 + c] = LM_JTJ[c * 5 + r] as number;
+    let g = 0;
+    for (let j = 0; j < 5; j++)
+      g = Math.max(g, Math.abs(LM_JTR[j] as number) / Math.sqrt((LM_JTJ[j * 6] as number) + 1e-300));
+    LM_GRAD_NORM[0] = g;
+  }
+  return cost;
+}
+
+/** The exact conditions the fit keeps, plus the bounds on m and σ. */
+function lmValid(p: Float64Array, mLo: number, mHi: number, sLo: number, sHi: number): boolean {
+  const b = p[1] as number;
+  const rho = p[2] as number;
+  const s = p[4] as number;
+  return (
+    b >= 0 &&
+    Math.abs(rho) <= SVI_MAX_RHO &&
+    b * (1 + Math.abs(rho)) <= SVI_MAX_WING_SLOPE &&
+    s >= sLo &&
+    s <= sHi &&
+    (p[3] as number) >= mLo &&
+    (p[3] as number) <= mHi &&
+    (p[0] as number) + b * s * Math.sqrt(1 - rho * rho) >= 0
+  );
+}
+
+/**
+ * Levenberg–Marquardt from `start`; the result in LM_P and its cost returned, or NaN when it did not converge within
+ * LM_MAX_ITERATIONS (to a point where the scaled gradient or the relative cost decrease is negligible, or the cost is
+ * below `costFloor`: an exact fit up to rounding).
+ */
+function levenbergMarquardt(
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  om: ArrayLike<number>,
+  n: number,
+  start: SviParams,
+  mLo: number,
+  mHi: number,
+  sLo: number,
+  sHi: number,
+  costFloor: number,
+): number {
+  LM_P[0] = start.a;
+  LM_P[1] = start.b;
+  LM_P[2] = start.rho;
+  LM_P[3] = start.m;
+  LM_P[4] = start.sigma;
+  if (!lmValid(LM_P, mLo, mHi, sLo, sHi)) return Number.NaN;
+  let cost = lmCost(k, v, om, n, LM_P, true);
+  innerSolves++;
+  let lambda = 1e-3;
+  for (let it = 0; it < LM_MAX_ITERATIONS; it++) {
+    if (cost <= costFloor || (LM_GRAD_NORM[0] as number) <= 1e-9 * Math.sqrt(cost)) return cost;
+    // Solve (JᵀJ + λ diag JᵀJ) δ = −Jᵀr with the KKT scratch.
+    for (let r = 0; r < 5; r++) {
+      for (let c = 0; c < 5; c++) KKT[r * 5 + c] = LM_JTJ[r * 5 + c] as number;
+      KKT[r * 6] = (LM_JTJ[r * 6] as number) * (1 + lambda);
+      SOL[r] = -(LM_JTR[r] as number);
+    }
+    if (!gaussSolve(5)) return Number.NaN;
+    for (let j = 0; j < 5; j++) LM_TRY[j] = (LM_P[j] as number) + (SOL[j] as number);
+    const trial = lmValid(LM_TRY, mLo, mHi, sLo, sHi)
+      ? lmCost(k, v, om, n, LM_TRY, false)
+      : Number.POSITIVE_INFINITY;
+    innerSolves++;
+    if (trial < cost) {
+      const drop = cost - trial;
+      LM_P.set(LM_TRY);
+      cost = lmCost(k, v, om, n, LM_P, true);
+      lambda = Math.max(1e-9, lambda / 5);
+      if (drop <= 1e-12 * cost || cost <= costFloor) return cost;
+    } else {
+      lambda *= 10;
+      // No descent step left: a minimum if the gradient is small, else stuck against a bound (give up).
+      if (lambda > 1e6)
+        return cost <= costFloor || (LM_GRAD_NORM[0] as number) <= 1e-6 * Math.sqrt(cost) ? cost : Number.NaN;
+    }
+  }
+  return Number.NaN;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The fit.
 
 let ONES = new Float64Array(64).fill(1);
@@ -504,12 +657,16 @@ function checkQuotes(
 
 /**
  * Fits raw SVI to quotes (kᵢ = ln(Kᵢ/F), wᵢ = σᵢ²T, weights ωᵢ ≥ 0, default 1) by weighted least squares on total
- * variance. First the quasi-explicit method: Nelder–Mead over (m, ln σ) (cold: from the best of a 5 × 4 grid and
- * restarted once; warm: from the previous fit's (m, σ) with a small simplex), each point solving the constrained
- * linear problem in (a, d, c) exactly. Then, when that failed or its w ≥ 0 guard a + c − |d| ≥ 0 (a linear but
- * stricter form of a + bσ√(1 − ρ²) ≥ 0) is binding, a bounded 5-parameter Nelder–Mead over (a, ln b, atanh ρ, m,
- * ln σ) under the exact conditions, from the quasi-explicit result, the warm start and a heuristic; the lower
- * objective wins. Deterministic: same input, same output.
+ * variance.
+ * - Warm (`warmStart`): Levenberg–Marquardt on the five parameters from the previous fit; kept when it converges
+ *   inside the exact conditions and no (a, d, c) at its own (m, σ) does better (one inner solve checks that).
+ * - Otherwise, the quasi-explicit method: Nelder–Mead over (m, ln σ) (cold: from the best of a 5 × 4 grid and
+ *   restarted once; warm: from the previous (m, σ) with a small simplex), each point solving the constrained linear
+ *   problem in (a, d, c) exactly.
+ * - When that failed or its guard a + c − |d| ≥ 0 (a linear, stricter form of a + bσ√(1 − ρ²) ≥ 0) binds: the
+ *   fallback, Nelder–Mead over (m, ln σ, atanh ρ) with (a, b) solved exactly under the exact conditions, from the
+ *   quasi-explicit result, the warm start and a heuristic; the lower objective wins.
+ * Deterministic: same input, same output.
  */
 export function fitSvi(
   k: ArrayLike<number>,
@@ -563,6 +720,23 @@ export function fitSvi(
   const ftolAbs = 1e-14 * wSum * aMax * aMax;
   let fq: number;
   const warm = options.warmStart;
+  if (warm !== undefined) {
+    const sLo = Math.exp(lsLo);
+    const f = levenbergMarquardt(k, w, om, n, warm, mLo, mHi, sLo, Math.exp(lsHi), ftolAbs);
+    if (Number.isFinite(f)) {
+      const params: SviParams = {
+        a: LM_P[0] as number,
+        b: LM_P[1] as number,
+        rho: LM_P[2] as number,
+        m: LM_P[3] as number,
+        sigma: LM_P[4] as number,
+      };
+      // A stationary point of the 5-parameter problem; kept unless (a, d, c) at its own (m, σ) does better.
+      const inner = innerFit(k, w, om, n, params.m, params.sigma, aMax);
+      if (!(inner < f * (1 - 1e-9) - ftolAbs))
+        return { params, method: "levenberg-marquardt", rmse: Math.sqrt(f / wSum), evaluations: innerSolves };
+    }
+  }
   if (warm !== undefined && warm.sigma > 0 && Number.isFinite(warm.m)) {
     MS[0] = warm.m;
     MS[1] = Math.log(warm.sigma);
