@@ -70,6 +70,7 @@ describe("fitSvi", () => {
         const { k, w } = smile(p, 30, -1, 1);
         fc.pre(w.every((x) => x > 1e-6));
         const fit = fitted(fitSvi(k, w));
+        expect(sviParamsError(fit.params)).toBeUndefined();
         for (let i = 0; i < 30; i++)
           expect(
             Math.abs(sviTotalVariance(fit.params, k[i] as number) - (w[i] as number)),

@@ -18,14 +18,17 @@ export interface SviFit {
   readonly method: "levenberg-marquardt" | "quasi-explicit" | "nelder-mead";
   /** √(Σ ωᵢ (w(kᵢ) − wᵢ)² / Σ ωᵢ): the weighted root-mean-square residual in total variance. */
   readonly rmse: number;
-  /** Objective evaluations spent (inner linear solves plus fallback evaluations). */
+  /** Objective evaluations spent: inner linear solves (both methods) and Levenberg–Marquardt cost evaluations. */
   readonly evaluations: number;
 }
 
 export interface SviFitOptions {
-  /** A previous fit of this expiry: the search starts at its (m, σ) with a small simplex (and the fallback from it). */
+  /**
+   * A previous fit of this expiry: refined by Levenberg–Marquardt; failing that, the quasi-explicit search starts at
+   * its (m, σ) with a small simplex (and the fallback from it too).
+   */
   readonly warmStart?: SviParams;
-  /** Upper bound on outer Nelder–Mead evaluations per start (default 400). */
+  /** Upper bound on outer Nelder–Mead evaluations per run (default 400; twice that per fallback run). */
   readonly maxEvaluations?: number;
 }
 
@@ -53,7 +56,7 @@ export function volSpreadWeight(impliedVol: number, t: number, spreadVol: number
 // constrained optimum (1, 2 then 3 active constraints) whose multipliers are all ≥ 0 (KKT: the global optimum).
 
 const NC = 7;
-const CON = new Float64Array(NC * 3); // rows of C, filled per call (two depend on ρmax only)
+const CON = new Float64Array(NC * 3); // rows of C (constant); the right-hand sides RHS change with σ and max w
 const RHS = new Float64Array(NC);
 const KKT = new Float64Array(36);
 const SOL = new Float64Array(6);
@@ -778,7 +781,9 @@ export function fitSvi(
       const c = X[2] as number;
       const b = c > 0 ? c / sigma : 0;
       const rho = c > 0 ? Math.min(SVI_MAX_RHO, Math.max(-SVI_MAX_RHO, (X[1] as number) / c)) : 0;
-      quasi = { a: X[0] as number, b, rho, m, sigma };
+      // a + c − |d| ≥ −tolerance implies min w ≥ −tolerance: lift a by that rounding so the slice is valid exactly.
+      const a = Math.max(X[0] as number, -b * sigma * Math.sqrt(1 - rho * rho));
+      quasi = { a, b, rho, m, sigma };
       quasiBinding = floorActive;
     }
   }
@@ -837,7 +842,9 @@ export function fitSvi(
   const sigma = Math.exp(P3_BEST[1] as number);
   const rho = Math.tanh(P3_BEST[2] as number);
   abFit(k, w, om, n, P3_BEST[0] as number, sigma, rho, aMax);
-  const params: SviParams = { a: AB[0] as number, b: AB[1] as number, rho, m: P3_BEST[0] as number, sigma };
+  const b = AB[1] as number;
+  const a = Math.max(AB[0] as number, -b * sigma * Math.sqrt(1 - rho * rho)); // rounding only, as above
+  const params: SviParams = { a, b, rho, m: P3_BEST[0] as number, sigma };
   if (!(sviMinimumTotalVariance(params) >= 0))
     return { code: "fit_failed", message: "the fitted slice has negative total variance" };
   return { params, method: "nelder-mead", rmse: Math.sqrt(bestF / wSum), evaluations };
