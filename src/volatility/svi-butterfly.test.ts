@@ -70,12 +70,13 @@ describe("sviButterflyCheck", () => {
     expect(check.minWK).toBeCloseTo(0, 12);
   });
 
-  it("sees a narrow hole the uniform step alone would miss, thanks to the points around m", () => {
-    // σ = 0.001: the bend is a thousandth wide; steep wings make g < 0 only within a few σ of m.
+  it("samples a narrow bend at σ/10 around m, where the uniform step alone straddles it", () => {
+    // σ = 0.0004: the bend is narrower than the uniform step; g swings from +390 to −166 within 2.5σ of m.
     const narrow: SviParams = { a: 0.0001, b: 0.5, rho: 0.9, m: 0.0012, sigma: 0.0004 };
     const uniformOnly = sviButterflyCheck(narrow, { ...SVI_CHECK_GRID, localPoints: 0 });
     const full = sviButterflyCheck(narrow);
-    expect(full.worstG).toBeLessThan(uniformOnly.worstG);
+    expect(full.worstG).toBeLessThan(2 * uniformOnly.worstG); // both negative: the local points see it 2× deeper
+    expect(full.worstK).toBeCloseTo(0.002, 12);
     expect(full.ok).toBe(false);
   });
 
