@@ -546,6 +546,9 @@ function levenbergMarquardt(
 // The fit.
 
 let ONES = new Float64Array(64).fill(1);
+/** Cold starts: m at these fractions of the strike range, σ at these multiples of it (the best of 5 × 4). */
+const COLD_GRID_M: readonly number[] = [0.2, 0.35, 0.5, 0.65, 0.8];
+const COLD_GRID_SIGMA: readonly number[] = [0.03, 0.1, 0.3, 1];
 const MS = new Float64Array(2); // outer point (m, ln σ)
 const MS_STEPS = new Float64Array(2);
 const P3 = new Float64Array(3); // fallback point (m, ln σ, atanh ρ)
@@ -750,8 +753,8 @@ export function fitSvi(
     let best = Number.POSITIVE_INFINITY;
     let bm = kAtMin;
     let bs = Math.log(0.1 * span);
-    for (const fm of [0.2, 0.35, 0.5, 0.65, 0.8]) {
-      for (const fs of [0.03, 0.1, 0.3, 1]) {
+    for (const fm of COLD_GRID_M) {
+      for (const fs of COLD_GRID_SIGMA) {
         MS[0] = kLo + fm * span;
         MS[1] = Math.log(fs * span);
         const f = outer(MS);
