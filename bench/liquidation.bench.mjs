@@ -6,7 +6,7 @@
 // across a threshold.
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
-import { machine, median } from "./workload.mjs";
+import { machine, median, prng } from "./workload.mjs";
 
 const ACCOUNTS = Number(process.env.LIQ_ACCOUNTS ?? 1_000_000);
 const TICKS = 400;
@@ -14,17 +14,6 @@ const T0 = 1_700_000_000_000;
 const N_INSTRUMENTS = 10;
 const HOT = 0;
 const RARE = 9;
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const indices = Array.from({ length: N_INSTRUMENTS }, (_, i) => `U${i}-USD`);
 const loaded = loadConfig({
@@ -70,7 +59,7 @@ for (let i = 0; i < N_INSTRUMENTS; i++) price(i, level[i]);
 // Accounts in pairs that take opposite sides of the same positions (so no single counterparty holds everything).
 // 3.3 % of the hot pairs sit 0.3 % above their margin-call threshold (1 % of all accounts cross
 // it on a 0.6 % move); the rest are 2–12× levered, far from it.
-const random = rng(42);
+const random = prng(42);
 const setupStart = performance.now();
 let near = 0;
 for (let a = 0; a + 1 < ACCOUNTS; a += 2) {
