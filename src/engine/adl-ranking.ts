@@ -37,7 +37,7 @@ export class AdlRanking {
   }
 
   /** The positions of instrument `no` on the side of `sign` (1 long, −1 short) at mark `mark`, ranked. */
-  queue(no: number, sign: number, mark: number, now: number, except = -1): AdlQueue {
+  queue(no: number, sign: number, mark: number, now: number): AdlQueue {
     const { positions, margin } = this.host;
     const instrument = this.host.config.instruments[no] as InstrumentConfig;
     const unit = this.unit[no] as number;
@@ -47,7 +47,6 @@ export class AdlRanking {
       const lots = positions.lots(s);
       if (lots === 0 || Math.sign(lots) !== sign) continue;
       const account = positions.account(s);
-      if (account === except) continue;
       let score = Number.NEGATIVE_INFINITY;
       if (account !== INSURANCE) {
         const exposure = lots * unit;
