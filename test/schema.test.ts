@@ -54,6 +54,65 @@ describe("docs/schema", () => {
       expect(validateEvent(e), `${JSON.stringify(e)}: ${ajv.errorsText(validateEvent.errors)}`).toBe(true);
   });
 
+  it("the liquidation scenarios' and a smile's events match events.schema.json, their commands commands.schema.json", () => {
+    const checkAll = (configPath: string, commands: Record<string, unknown>[]) => {
+      const loaded = loadConfig(read(configPath));
+      if (!loaded.ok) throw new Error(configPath);
+      const engine = new Engine(loaded.config);
+      const events: EngineEvent[] = [];
+      commands.forEach((command, i) => {
+        const produced = engine.apply(command, i + 1);
+        events.push(...produced);
+        if (!produced.some((e) => e.type === "rejected"))
+          expect(
+            validateCommand(command),
+            `${JSON.stringify(command)}: ${ajv.errorsText(validateCommand.errors)}`,
+          ).toBe(true);
+      });
+      for (const e of events)
+        expect(validateEvent(e), `${JSON.stringify(e)}: ${ajv.errorsText(validateEvent.errors)}`).toBe(true);
+      return events;
+    };
+    const types = new Set<string>();
+    for (const name of ["bitmex-adl", "insurance-takeover", "bad-prices", "socialized-loss"]) {
+      const lines = readFileSync(join(ROOT, `examples/liquidation/${name}.jsonl`), "utf8")
+        .trim()
+        .split("\n");
+      for (const e of checkAll(
+        "examples/liquidation/liquidation.config.json",
+        lines.map((l) => JSON.parse(l)),
+      ))
+        types.add(e.type);
+    }
+    expect([...types]).toEqual(
+      expect.arrayContaining([
+        "adl",
+        "liquidation",
+        "insurance",
+        "socialized_loss",
+        "margin.override",
+        "margin",
+      ]),
+    );
+    const ts = 1_700_000_000_000;
+    const quotes = [8_000, 8_500, 9_000, 9_500, 10_000, 11_000].map((strike, i) => ({
+      strike: String(strike),
+      iv: ["0.9", "0.82", "0.78", "0.79", "0.83", "0.9"][i] as string,
+    }));
+    const smiled = checkAll("examples/liquidation/liquidation.config.json", [
+      { type: "smile", ts, index: "XBT-USD", expiry: ts + 30 * 86_400_000, forward: "9000", quotes },
+      {
+        type: "smile",
+        ts,
+        index: "XBT-USD",
+        expiry: ts + 60 * 86_400_000,
+        forward: "9000",
+        quotes: quotes.slice(0, 2),
+      },
+    ]);
+    expect(smiled.map((e) => e.type)).toEqual(["surface", "surface"]);
+  });
+
   it("the schemas reject what the engine rejects for shape", () => {
     expect(validateCommand({ type: "deposit", ts: 1, account: "a", asset: "USDC", amount: 5 })).toBe(false);
     expect(validateCommand({ type: "deposit", ts: 1, account: "a", asset: "USDC", amount: "1e5" })).toBe(

@@ -35,6 +35,7 @@ export const SUPPORTED_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>
   "order",
   "cancel",
   "position.mode",
+  "smile",
 ]);
 
 /** Everything the envelope check needs about one command type, found with a single lookup. */

@@ -14,6 +14,8 @@ import { Positions } from "../margin/positions.js";
 import { OrderBooks } from "../orderbook/order-books.js";
 import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
 import type { PriceEventSink } from "../prices/price-events.js";
+import { parseSmileQuotes } from "../volatility/smile-quotes.js";
+import { SurfaceBook } from "../volatility/surface-book.js";
 import { accountEvent } from "./account-view.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
@@ -72,6 +74,8 @@ export class Engine {
   private readonly funding: Funding;
   private readonly expiry: Expiry;
   readonly watch: MarginWatch;
+  /** Volatility surfaces by index, from `smile` commands. */
+  readonly surfaces = new SurfaceBook();
   private readonly liquidator: Liquidator;
   private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
@@ -192,6 +196,7 @@ export class Engine {
       ...this.funding.canonicalLines(),
       ...this.expiry.canonicalLines(),
       ...this.watch.canonicalLines((a) => this.ledger.accountId(a)),
+      ...this.surfaces.canonicalLines(),
     ]);
   }
 
@@ -332,6 +337,8 @@ export class Engine {
         return this.trading.cancel(c, ts, cause, out);
       case "position.mode":
         return this.trading.positionMode(c, ts, cause, out);
+      case "smile":
+        return this.smile(c, ts, cause, out);
       default:
         return domainError(
           "unsupported",
@@ -452,6 +459,35 @@ export class Engine {
     if (type === "halt") this.prices.halt(scope, note, ts, cause, this.priceSink);
     else this.prices.resume(scope, note, ts, cause, this.priceSink);
     this.watch.pricesMoved(ts);
+    return null;
+  }
+
+  /** A smile: its quotes checked, the expiry's SVI slice fitted and admitted or refused (CONTRACT.md `smile`). */
+  private smile(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const index = c["index"];
+    if (typeof index !== "string" || this.prices.scopeKind(index) !== "index")
+      return domainError(
+        typeof index === "string" ? "unknown_index" : "invalid",
+        `smile.index: ${describeValue(index)} is not an index of this market`,
+      );
+    const quotes = parseSmileQuotes(c, ts);
+    if ("code" in quotes) return quotes;
+    this.now = ts;
+    const outcome = this.surfaces.apply(index, quotes, ts);
+    out.push({
+      seq: ++this.eventSeq,
+      ts,
+      type: "surface",
+      cause,
+      index,
+      expiry: quotes.expiry,
+      accepted: outcome.accepted,
+      params: outcome.accepted ? outcome.params : null,
+      rmse: outcome.accepted ? outcome.rmse : null,
+      method: outcome.accepted ? outcome.method : null,
+      code: outcome.accepted ? null : outcome.code,
+      message: outcome.accepted ? null : outcome.message,
+    });
     return null;
   }
 

@@ -215,6 +215,29 @@ export interface AdlEvent extends EventHeader {
 }
 
 /**
+ * The outcome of a `smile` command: the expiry's SVI slice admitted to the index's surface (`params`, the fit's
+ * weighted RMSE in total variance and its method), or refused with the reason (`code`: `too_few_quotes`,
+ * `invalid_quote`, `fit_failed`, `invalid_slice`, `butterfly`, `calendar`), the previous slice staying in use.
+ */
+export interface SurfaceEvent extends EventHeader {
+  readonly type: "surface";
+  readonly index: string;
+  readonly expiry: number;
+  readonly accepted: boolean;
+  readonly params: {
+    readonly a: number;
+    readonly b: number;
+    readonly rho: number;
+    readonly m: number;
+    readonly sigma: number;
+  } | null;
+  readonly rmse: number | null;
+  readonly method: string | null;
+  readonly code: string | null;
+  readonly message: string | null;
+}
+
+/**
  * A bankrupt account's deficit that neither the fund nor deleveraging covered, shared pro rata over the
  * balances of the asset held by every other account (`accounts` charged, `amount` in all, `uncovered` what
  * even that could not pay).
@@ -300,6 +323,7 @@ export type EngineEvent =
   | LiquidationEvent
   | AdlEvent
   | SocializedLossEvent
+  | SurfaceEvent
   | EndEvent
   | PriceEvent;
 
