@@ -1,39 +1,14 @@
 // Liquidation scenarios through `plimsoll run` (examples/liquidation/): the BitMEX ADL example, an insurance
 // takeover and the fund's unwind, bad prices that liquidate nobody until the wait runs out, a socialised loss;
 // conservation and the evidence links checked in every one, and every run byte-identical when repeated.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type Event, eventsOf as of, ROOT, runScenario } from "./plimsoll-run.js";
 
-const ROOT = join(import.meta.dirname, "..");
 const DIR = join(ROOT, "examples", "liquidation");
 const SCENARIOS = ["bitmex-adl", "insurance-takeover", "bad-prices", "socialized-loss"];
-type Event = Record<string, unknown> & { type: string };
 
-function run(name: string): { text: string; events: Event[] } {
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(ROOT, "bin", "plimsoll"),
-      "run",
-      "--config",
-      join(DIR, "liquidation.config.json"),
-      "--input",
-      join(DIR, `${name}.jsonl`),
-    ],
-    { encoding: "utf8" },
-  );
-  expect(r.status, r.stderr).toBe(0);
-  return {
-    text: r.stdout,
-    events: r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l)),
-  };
-}
-
-const of = (events: Event[], type: string) => events.filter((e) => e.type === type);
+const run = (name: string) => runScenario(join(DIR, "liquidation.config.json"), join(DIR, `${name}.jsonl`));
 const micro = (text: unknown) => BigInt(Math.round(Number(text) * 1e6));
 
 /** Balances from the balance events, and positions from the position events: what every step conserved. */

@@ -1,37 +1,12 @@
 // Trading scenarios through `plimsoll run` (examples/trading/): price-time priority, each order type and refusal,
 // self-trade prevention, funding that sums to zero, expiry settlement; every run byte-identical when repeated.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { eventsOf as of, ROOT, runScenario } from "./plimsoll-run.js";
 
-const ROOT = join(import.meta.dirname, "..");
 const DIR = join(ROOT, "examples", "trading");
-type Event = Record<string, unknown> & { type: string };
 
-function run(name: string): { text: string; events: Event[] } {
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(ROOT, "bin", "plimsoll"),
-      "run",
-      "--config",
-      join(DIR, "trading.config.json"),
-      "--input",
-      join(DIR, `${name}.jsonl`),
-    ],
-    { encoding: "utf8" },
-  );
-  expect(r.status).toBe(0);
-  return {
-    text: r.stdout,
-    events: r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l)),
-  };
-}
-
-const of = (events: Event[], type: string) => events.filter((e) => e.type === type);
+const run = (name: string) => runScenario(join(DIR, "trading.config.json"), join(DIR, `${name}.jsonl`));
 const micro = (text: unknown) => BigInt(Math.round(Number(text) * 1e6));
 
 describe("trading scenarios", () => {
