@@ -72,8 +72,6 @@ export class Liquidator {
   private readonly priceDecimals: readonly number[];
   /** ADL queues ranked in this command, by instrument and side (positions are read live: sizes change as it goes). */
   private readonly queues = new Map<number, AdlQueue>();
-  /** The fund holds positions to unwind: checked once per command only while true. */
-  private fundHolds = false;
 
   constructor(host: LiquidatorHost) {
     this.host = host;
@@ -100,7 +98,7 @@ export class Liquidator {
 
   /** Runs the waterfall for what the watch marks liquidatable; true when anything changed (decide again). */
   run(now: number, cause: number, out: EventSink): boolean {
-    if (!this.host.watch.anyFlagged && !this.fundHolds) return false; // the common case: two comparisons
+    if (!this.host.watch.anyFlagged && !this.fundHolds()) return false; // the common case
     let budget = this.maxSteps;
     let acted = false;
     this.queues.clear(); // a queue is ranked once per command: the prices it was ranked at hold for the command
@@ -112,9 +110,9 @@ export class Liquidator {
         budget -= steps;
         this.host.watch.touch(account);
       }
-    if (this.fundHolds && budget > 0) {
+    if (budget > 0 && this.fundHolds()) {
       if (this.unwind(budget, now, cause, out)) acted = true;
-      if (this.fundHolds && this.deleverageFund(now, cause, out)) acted = true;
+      if (this.fundHolds() && this.deleverageFund(now, cause, out)) acted = true;
     }
     return acted;
   }
@@ -191,10 +189,7 @@ export class Liquidator {
       const p = after.positions.find((x) => x.instrument === no && !x.isolated);
       if (p !== undefined && p.mark.price !== null) {
         const price = this.priceWad(no, this.bankruptcyTicks(p, after));
-        if (this.fundCanTake(p, price, now)) {
-          this.takeover(account, p, price, decision, now, cause, out);
-          steps++;
-        } else steps += this.deleverage(account, p, price, budget - steps, decision, now, cause, out);
+        steps += this.beyondTheBook(account, p, price, budget - steps, decision, now, cause, out);
       }
     }
     const end = margin.check(account, now);
@@ -245,14 +240,36 @@ export class Liquidator {
     if (filled < lots) {
       const rest = this.host.margin.check(account, now).positions.find((x) => x.instrument === no);
       if (rest !== undefined && rest.lots !== 0) {
-        const price = this.priceWad(no, ticks);
-        if (this.fundCanTake(rest, price, now)) {
-          this.takeover(account, rest, price, decision, now, cause, out);
-          steps++;
-        } else steps += this.deleverage(account, rest, price, budget - steps, decision, now, cause, out);
+        steps += this.beyondTheBook(
+          account,
+          rest,
+          this.priceWad(no, ticks),
+          budget - steps,
+          decision,
+          now,
+          cause,
+          out,
+        );
       }
     }
     return steps;
+  }
+
+  /** What the book could not take at the bankruptcy price `price`: the fund takes it over, or ADL. Returns steps. */
+  private beyondTheBook(
+    account: number,
+    p: PositionFigures,
+    price: bigint,
+    budget: number,
+    decision: number,
+    now: number,
+    cause: number,
+    out: EventSink,
+  ): number {
+    if (!this.fundCanTake(p, price, now))
+      return this.deleverage(account, p, price, budget, decision, now, cause, out);
+    this.takeover(account, p, price, decision, now, cause, out);
+    return 1;
   }
 
   /** Where an isolated position's margin plus PnL is 0 (the isolated liquidation price at zero maintenance), in
@@ -272,6 +289,11 @@ export class Liquidator {
     const tick = this.tickWad[p.instrument] as bigint;
     const ticks = p.lots > 0 ? (price + tick - 1n) / tick : price / tick;
     return ticks < 1n ? 1 : Number(ticks);
+  }
+
+  /** The fund holds positions it took over (to unwind, and to hold to its maintenance). */
+  private fundHolds(): boolean {
+    return this.host.positions.hasOpenPosition(INSURANCE);
   }
 
   /** Lots to close so that equity − fee ≥ (1 + b)·MM after: f ≥ ((1 + b)·MM − E) / ((1 + b)·MMp − fee·N). */
@@ -361,7 +383,6 @@ export class Liquidator {
     const before = ledger.balance(INSURANCE, this.fundAsset);
     if (p.lots > 0) trading.transferPosition(INSURANCE, account, p.instrument, lots, price, now, cause, out);
     else trading.transferPosition(account, INSURANCE, p.instrument, lots, price, now, cause, out);
-    this.fundHolds = true;
     this.liquidationEvent(account, instrument, lots, price, 0n, "insurance", decision, now, cause, out);
     this.insuranceEvent(
       ledger.balance(INSURANCE, this.fundAsset) - before,
@@ -409,7 +430,7 @@ export class Liquidator {
       const slot = queue.slots[k] as number;
       const other = positions.account(slot);
       // Read live: a position already closed by an earlier step of this command is passed over.
-      if (other === account || Math.sign(positions.lots(slot)) !== side) continue;
+      if (Math.sign(positions.lots(slot)) !== side) continue;
       const lots = Math.min(remaining, Math.abs(positions.lots(slot)));
       if (p.lots > 0) trading.transferPosition(other, account, p.instrument, lots, price, now, cause, out);
       else trading.transferPosition(account, other, p.instrument, lots, price, now, cause, out);
@@ -430,7 +451,6 @@ export class Liquidator {
         decision,
       });
       this.liquidationEvent(account, instrument, lots, price, 0n, "adl", decision, now, cause, out);
-      if (other === INSURANCE) this.fundHolds = positions.hasOpenPosition(INSURANCE);
     }
     return steps;
   }
@@ -586,7 +606,6 @@ export class Liquidator {
         out,
       );
     }
-    this.fundHolds = positions.hasOpenPosition(INSURANCE);
     return acted;
   }
 

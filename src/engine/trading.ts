@@ -72,6 +72,8 @@ export class Trading {
   private readonly unit: readonly bigint[];
   private readonly priceDecimals: ReadonlyMap<string, number>;
   private readonly tickFloat: Float64Array;
+  /** The last margin bracket's notional per instrument, in float (infinite without brackets). */
+  private readonly notionalCapFloat: Float64Array;
   /** Last trade price per instrument (NaN: none yet); mirrored in the mark's state, which the hash covers. */
 
   // Float screen of the pre-trade check, and its reused inputs (no allocation per order).
@@ -121,6 +123,11 @@ export class Trading {
       factor: fixedToNumber(p.factor),
     }));
     this.tickFloat = Float64Array.from(config.instruments, (i) => fixedToNumber(i.tickSize));
+    this.notionalCapFloat = Float64Array.from(config.instruments, (i) =>
+      i.margin?.kind === "tiers"
+        ? fixedToNumber((i.margin.tiers[i.margin.tiers.length - 1] as MarginTier).upToNotional)
+        : Number.POSITIVE_INFINITY,
+    );
     this.tickWad = host.config.instruments.map((i) => wadOf(i.tickSize));
     this.unit = host.config.instruments.map(unitOf);
     this.priceDecimals = new Map(host.config.indices.map((i) => [i.id, i.priceDecimals]));
@@ -546,6 +553,11 @@ export class Trading {
     const resting = slot < 0 ? 0 : positions.openLots(slot, side);
     const after = Math.abs(held + (side === BUY ? 1 : -1) * (resting + lots));
     if (after <= Math.abs(held)) return null;
+    // In float first: only a notional within a hair of the cap needs the exact product.
+    const size = after * (this.unitFloat[no] as number);
+    const priceFloat = limit * (this.tickFloat[no] as number);
+    const approx = instrument.inverse ? size / priceFloat : size * priceFloat;
+    if (approx < (this.notionalCapFloat[no] as number) * (1 - 1e-9)) return null;
     const price = this.priceWad(no, limit);
     const exposure = BigInt(after) * (this.unit[no] as bigint);
     const notional = instrument.inverse ? wadDiv(exposure, price, "ceil") : wadMul(exposure, price, "ceil");
