@@ -39,6 +39,7 @@ import {
   type RawMarginTier,
   type RawMark,
   type RawMoveBreaker,
+  type RawPortfolioMargin,
   SOURCES_BENCHMARK,
   stripField,
 } from "./schema.js";
@@ -67,6 +68,7 @@ import {
   type MarketConfig,
   type MoveBreakerConfig,
   type OptionMarginConfig,
+  type PortfolioMarginConfig,
 } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -566,6 +568,13 @@ function checkSettlement(ctx: Context, raw: RawInstrument, path: Path): void {
   }
   const quote = ctx.quoteAsset;
   const settles = describeValue(raw.settlementAsset);
+  if (raw.kind === "option" && raw.inverse) {
+    ctx.issues.add(
+      [...path.slice(0, -1), "inverse"],
+      "coin-settled (inverse) options are not supported yet: options settle in the quote asset",
+    );
+    return;
+  }
   if (!raw.inverse) {
     if (quote !== undefined && raw.settlementAsset !== quote)
       ctx.issues.add(
@@ -862,6 +871,69 @@ function resolveMarginRules(ctx: Context, raw: RawMargin, path: Path): MarginCon
   return { unrealizedProfitWeight, degradedCollateralFactor, collateralAgeDecay: [...points] };
 }
 
+/** Shocks within (0, 1), extended moves beyond the regular ones, IM at least MM. */
+function resolvePortfolioMargin(
+  ctx: Context,
+  raw: RawPortfolioMargin,
+  path: Path,
+): PortfolioMarginConfig | undefined {
+  const OPEN_UNIT: Range = { low: excluding(ZERO), high: excluding(ONE) };
+  const spotShock = decimal(ctx, [...path, "spotShock"], raw.spotShock, OPEN_UNIT);
+  const extendedShocks = raw.extendedShocks.map((x, i) => {
+    const shock = decimal(ctx, [...path, "extendedShocks", i], x, OPEN_UNIT);
+    if (shock !== undefined && spotShock !== undefined && compareFixed(shock, spotShock) <= 0)
+      ctx.issues.add(
+        [...path, "extendedShocks", i],
+        `${describeValue(x)} is not beyond spotShock ${describeValue(formatFixed(spotShock))}`,
+      );
+    return shock;
+  });
+  const extendedWeight = decimal(ctx, [...path, "extendedWeight"], raw.extendedWeight, UNIT);
+  const volShockBase = decimal(ctx, [...path, "volShockBase"], raw.volShockBase, POSITIVE);
+  const volShockPower = decimal(ctx, [...path, "volShockPower"], raw.volShockPower, NON_NEGATIVE);
+  const volShockCap = decimal(ctx, [...path, "volShockCap"], raw.volShockCap, OPEN_UNIT);
+  const shortOptionMinimum = decimal(
+    ctx,
+    [...path, "shortOptionMinimum"],
+    raw.shortOptionMinimum,
+    NON_NEGATIVE,
+  );
+  const surfaceUncertainty = decimal(
+    ctx,
+    [...path, "surfaceUncertainty"],
+    raw.surfaceUncertainty,
+    NON_NEGATIVE,
+  );
+  const initialFactor = decimal(ctx, [...path, "initialFactor"], raw.initialFactor, { low: including(ONE) });
+  const correlationOffset = decimal(ctx, [...path, "correlationOffset"], raw.correlationOffset, FEE_RATE);
+  if (
+    !spotShock ||
+    !present(extendedShocks) ||
+    !extendedWeight ||
+    !volShockBase ||
+    !volShockPower ||
+    !volShockCap ||
+    !shortOptionMinimum ||
+    !surfaceUncertainty ||
+    !initialFactor ||
+    !correlationOffset
+  )
+    return undefined;
+  return {
+    spotShock,
+    spotSteps: raw.spotSteps,
+    extendedShocks: [...extendedShocks],
+    extendedWeight,
+    volShockBase,
+    volShockPower,
+    volShockCap,
+    shortOptionMinimum,
+    surfaceUncertainty,
+    initialFactor,
+    correlationOffset,
+  };
+}
+
 /** The balance is parsed at the fund asset's own decimals: the ledger cannot hold a finer amount. */
 function resolveInsuranceFund(
   ctx: Context,
@@ -967,7 +1039,30 @@ function resolveConfig(issues: IssueList, json: Record<string, unknown>): Market
     json["insuranceFund"] !== undefined && rawFund === undefined
       ? undefined
       : resolveInsuranceFund(ctx, rawFund, ["insuranceFund"]);
-  if (!quoteAsset || !assets || !indices || !instruments || !liquidation || !margin || !insuranceFund)
+  const volatility = parsePart(issues, shape.volatility, json["volatility"], ["volatility"]);
+  const rawPortfolio = parsePart(issues, shape.portfolioMargin, json["portfolioMargin"], ["portfolioMargin"]);
+  const portfolioMargin = rawPortfolio && resolvePortfolioMargin(ctx, rawPortfolio, ["portfolioMargin"]);
+  if (
+    !quoteAsset ||
+    !assets ||
+    !indices ||
+    !instruments ||
+    !liquidation ||
+    !margin ||
+    !insuranceFund ||
+    !volatility ||
+    !portfolioMargin
+  )
     return undefined;
-  return { quoteAsset, assets, indices, instruments, liquidation, margin, insuranceFund };
+  return {
+    quoteAsset,
+    assets,
+    indices,
+    instruments,
+    liquidation,
+    margin,
+    insuranceFund,
+    volatility,
+    portfolioMargin,
+  };
 }

@@ -18,6 +18,7 @@ export const LIMITS = {
   marginTiers: { min: 1, max: 64, noun: "margin tiers" },
   collateralTiers: { min: 1, max: 16, noun: "collateral tiers" },
   collateralAgeDecay: { min: 1, max: 16, noun: "decay points" },
+  extendedShocks: { min: 0, max: 8, noun: "extended shocks" },
 } as const;
 
 /** Largest scale of contractSize, tickSize and lotSize, hence of instrument prices and quantities. */
@@ -80,6 +81,20 @@ export const DEFAULTS = {
   maintenanceBasis: "mark",
   optionMargin: { initialBase: "0.15", initialFloor: "0.1", maintenance: "0.075" },
   settlementTwapMs: 1_800_000,
+  volatility: { staleAfterMs: 600_000, tripAfterRefusals: 3 },
+  portfolioMargin: {
+    spotShock: "0.16",
+    spotSteps: 17,
+    extendedShocks: ["0.25", "0.33"],
+    extendedWeight: "0.35",
+    volShockBase: "0.25",
+    volShockPower: "0.3",
+    volShockCap: "0.75",
+    shortOptionMinimum: "0.005",
+    surfaceUncertainty: "0.01",
+    initialFactor: "1.3",
+    correlationOffset: "0",
+  },
   margin: {
     unrealizedProfitWeight: "0",
     degradedCollateralFactor: "0.5",
@@ -551,6 +566,50 @@ export const InsuranceFundSchema = strict({
     ),
 });
 
+export const VolatilitySchema = strict({
+  staleAfterMs: ms()
+    .default(DEFAULTS.volatility.staleAfterMs)
+    .describe("An option mark whose surface slices were fitted longer ago than this is degraded (ms)."),
+  tripAfterRefusals: countUpTo(1, 1000)
+    .default(DEFAULTS.volatility.tripAfterRefusals)
+    .describe(
+      "Smiles of one index refused in a row (fit failed, butterfly or calendar arbitrage) that put its options in reduce_only, until a smile is accepted.",
+    ),
+});
+
+const PM = DEFAULTS.portfolioMargin;
+export const PortfolioMarginSchema = strict({
+  spotShock: decimal().default(PM.spotShock).describe("Largest regular spot move, both ways, in (0, 1)."),
+  spotSteps: countUpTo(9, 201)
+    .default(PM.spotSteps)
+    .describe("Spot moves from -spotShock to +spotShock, both included, evenly spaced: at least 9."),
+  extendedShocks: listOf(decimal(), LIMITS.extendedShocks)
+    .default([...PM.extendedShocks])
+    .describe("Extended spot moves, each both ways, in (0, 1), each beyond spotShock."),
+  extendedWeight: decimal()
+    .default(PM.extendedWeight)
+    .describe("Share of an extended move's loss that counts (SPAN's extreme scenarios: 0.35), in [0, 1]."),
+  volShockBase: decimal()
+    .default(PM.volShockBase)
+    .describe("Volatility shock at 30 days, relative to the volatility, > 0."),
+  volShockPower: decimal()
+    .default(PM.volShockPower)
+    .describe("The shock scales by (30 days / T)^power, >= 0: short expiries move more."),
+  volShockCap: decimal().default(PM.volShockCap).describe("Largest volatility shock, in (0, 1)."),
+  shortOptionMinimum: decimal()
+    .default(PM.shortOptionMinimum)
+    .describe("Contingency per unit of short option, as a share of the underlying, >= 0."),
+  surfaceUncertainty: decimal()
+    .default(PM.surfaceUncertainty)
+    .describe("Contingency for the surface's uncertainty: |net vega| times this move of volatility, >= 0."),
+  initialFactor: decimal().default(PM.initialFactor).describe("IM = initialFactor x MM, >= 1."),
+  correlationOffset: decimal()
+    .default(PM.correlationOffset)
+    .describe(
+      "Across underlyings the requirements add, less this share of all but the largest one, in [0, 1). Default 0: no offset.",
+    ),
+});
+
 const configShape = {
   quoteAsset: id().describe("The unit of account: margin, PnL and notional are in this asset."),
   assets: listOf(AssetSchema, LIMITS.assets).describe("Assets, 1 to 1024, including the quote asset."),
@@ -564,6 +623,13 @@ const configShape = {
   insuranceFund: InsuranceFundSchema.optional().describe(
     "Insurance fund. Default: the quote asset, balance 0.",
   ),
+  volatility: VolatilitySchema.default(DEFAULTS.volatility).describe(
+    "Option marks from the volatility surfaces.",
+  ),
+  portfolioMargin: PortfolioMarginSchema.default({
+    ...PM,
+    extendedShocks: [...PM.extendedShocks],
+  }).describe("Scenarios of portfolio margin, for accounts in portfolio mode."),
 };
 
 export const ConfigSchema = strict(configShape).meta({
@@ -594,3 +660,5 @@ export type RawCollateralTier = z.output<typeof CollateralTierSchema>;
 export type RawMargin = z.output<typeof MarginSchema>;
 export type RawInsuranceFund = z.output<typeof InsuranceFundSchema>;
 export type RawConfig = z.output<typeof ConfigSchema>;
+export type RawVolatility = z.output<typeof VolatilitySchema>;
+export type RawPortfolioMargin = z.output<typeof PortfolioMarginSchema>;

@@ -214,6 +214,33 @@ export interface InsuranceFundConfig {
   readonly unwindBand: Fixed;
 }
 
+/** Option marks from the volatility surfaces. */
+export interface VolatilityConfig {
+  /** An option mark whose surface slices are older than this is `degraded`. */
+  readonly staleAfterMs: number;
+  /** Smiles of one index refused in a row that put its options in reduce_only, until one is accepted. */
+  readonly tripAfterRefusals: number;
+}
+
+/** Portfolio margin scenarios (src/margin/portfolio-margin.ts), for accounts in `portfolio` mode. */
+export interface PortfolioMarginConfig {
+  /** Spot moves from −spotShock to +spotShock in spotSteps equal steps (both ends included). */
+  readonly spotShock: Fixed;
+  readonly spotSteps: number;
+  /** Extended moves, each both ways, whose loss counts at extendedWeight. */
+  readonly extendedShocks: readonly Fixed[];
+  readonly extendedWeight: Fixed;
+  /** Volatility moves by min(cap, base·(30 days / T)^power) of itself, up and down. */
+  readonly volShockBase: Fixed;
+  readonly volShockPower: Fixed;
+  readonly volShockCap: Fixed;
+  readonly shortOptionMinimum: Fixed;
+  readonly surfaceUncertainty: Fixed;
+  readonly initialFactor: Fixed;
+  /** Share of every underlying's maintenance but the largest that is credited across underlyings. */
+  readonly correlationOffset: Fixed;
+}
+
 export interface MarketConfig {
   readonly quoteAsset: string;
   readonly assets: readonly AssetConfig[];
@@ -222,6 +249,8 @@ export interface MarketConfig {
   readonly liquidation: LiquidationConfig;
   readonly margin: MarginConfig;
   readonly insuranceFund: InsuranceFundConfig;
+  readonly volatility: VolatilityConfig;
+  readonly portfolioMargin: PortfolioMarginConfig;
 }
 
 /** One problem in a configuration: a JSON path (`instruments[0].marginTiers[1].initial`) and what is wrong. */

@@ -86,6 +86,7 @@ export function accountEvent(
       markStatus: p.mark.status,
       markAgeMs: p.mark.ageMs,
       adlRank: adlRank(p),
+      ...(p.underlying === null ? {} : { underlying: markTextOf({ ...p.mark, price: p.underlying }) }),
     };
   });
   const ratio =

@@ -192,6 +192,26 @@ describe("published examples", () => {
   });
 });
 
+describe("pre-trade check on a fresh isolated slot", () => {
+  it("refuses an isolated order the account cannot margin (the float screen defers to the exact check)", () => {
+    const s = new Session(market([{ symbol: "BTCUSDT", marginTiers: BTC_TIERS }]));
+    s.deposit("u", "USDT", "100");
+    s.price("BTC-USD", "20000");
+    s.ok({ type: "position.mode", account: "u", symbol: "BTCUSDT", isolated: true, leverage: "10" });
+    // 1 BTC at 10× needs 2,000 of isolated margin against 100 of equity.
+    const refused = s.apply({
+      type: "order",
+      account: "u",
+      id: "o1",
+      symbol: "BTCUSDT",
+      side: "buy",
+      qty: "1",
+      price: "20000",
+    });
+    expect(refused[0]).toMatchObject({ type: "order.rejected", code: "insufficient_margin" });
+  });
+});
+
 describe("realised PnL and the ledger", () => {
   it("realises PnL on reduce and flip against sys:clearing; the ledger stays balanced", () => {
     const s = new Session(market([{ symbol: "BTCUSDT", marginTiers: BTC_TIERS }]));

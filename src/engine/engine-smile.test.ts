@@ -56,7 +56,8 @@ describe("smile", () => {
     });
     expect(surfaces(events)).toMatchObject([{ accepted: false, code: "calendar", params: null }]);
     expect(e.surfaces.surfaceAt("I", T0 + 1).slices).toHaveLength(1);
-    expect([...e.surfaces.canonicalLines()]).toHaveLength(1);
+    expect([...e.surfaces.canonicalLines()].filter((l) => l.startsWith("surface "))).toHaveLength(1);
+    expect(e.surfaces.refusals("I")).toBe(1);
     expect(e.stateHash()).not.toBe(hash); // the clock moved: the command was accepted, its slice refused
     // A consistent later expiry is admitted.
     const ok = e.apply({

@@ -10,6 +10,7 @@ import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
 import { LIQUIDATING, STATE_NAMES } from "../liquidation/margin-state.js";
 import { MarginWatch } from "../liquidation/margin-watch.js";
 import { AccountMargin } from "../margin/account-margin.js";
+import { OptionMarks } from "../margin/option-marks.js";
 import { Positions } from "../margin/positions.js";
 import { OrderBooks } from "../orderbook/order-books.js";
 import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
@@ -76,6 +77,8 @@ export class Engine {
   readonly watch: MarginWatch;
   /** Volatility surfaces by index, from `smile` commands. */
   readonly surfaces = new SurfaceBook();
+  /** Option marks from the surfaces, read through `prices.markPrice` like every mark. */
+  readonly optionMarks: OptionMarks;
   private readonly liquidator: Liquidator;
   private readonly instrumentNo: ReadonlyMap<string, number>;
   /** The sink of the command being applied, for the price layer's events. */
@@ -90,8 +93,10 @@ export class Engine {
     this.config = config;
     this.ledger = new Ledger(config.assets);
     this.prices = new MarketPrices(config);
+    this.optionMarks = new OptionMarks(config, this.prices, this.surfaces);
+    this.prices.setOptionMarks(this.optionMarks);
     this.quote = this.ledger.asset(config.quoteAsset);
-    this.margin = new AccountMargin(config, this.ledger, this.positions, this.prices);
+    this.margin = new AccountMargin(config, this.ledger, this.positions, this.prices, this.optionMarks);
     this.instrumentNo = new Map(config.instruments.map((instrument, i) => [instrument.symbol, i]));
     this.books = new OrderBooks(config.instruments.length);
     this.funding = new Funding({
@@ -473,7 +478,10 @@ export class Engine {
     const quotes = parseSmileQuotes(c, ts);
     if ("code" in quotes) return quotes;
     this.now = ts;
-    const outcome = this.surfaces.apply(index, quotes, ts);
+    const trip = this.config.volatility.tripAfterRefusals;
+    const wasTripped = this.surfaces.refusals(index) >= trip;
+    const spot = this.prices.indexPrice(index, ts)?.value ?? Number.NaN;
+    const outcome = this.surfaces.apply(index, quotes, ts, spot);
     out.push({
       seq: ++this.eventSeq,
       ts,
@@ -488,6 +496,23 @@ export class Engine {
       code: outcome.accepted ? null : outcome.code,
       message: outcome.accepted ? null : outcome.message,
     });
+    const refusals = this.surfaces.refusals(index);
+    if (wasTripped !== refusals >= trip)
+      out.push({
+        seq: ++this.eventSeq,
+        ts,
+        type: "breaker",
+        cause,
+        scope: index,
+        state: wasTripped ? "cleared" : "tripped",
+        reason: "surface",
+        value: String(refusals),
+        threshold: String(trip),
+        action: "reduce_only",
+      });
+    // Option marks move with the surface; a tripped surface breaker changes what its options may do.
+    this.prices.surfaceChanged();
+    this.watch.pricesMoved(ts);
     return null;
   }
 

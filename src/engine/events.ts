@@ -81,6 +81,8 @@ export interface PositionLine {
   readonly markAgeMs: number;
   /** Place in the ADL queue of its side, as a quantile: 1 = first to be deleveraged, 1/n = last. */
   readonly adlRank: number;
+  /** Options: the forward their mark and margin stand on. */
+  readonly underlying?: string | null;
 }
 
 export type AccountState = "healthy" | "margin_call" | "liquidating" | "bankrupt";
@@ -260,6 +262,8 @@ export interface SettlementEvent extends EventHeader {
   readonly kind: "expiry" | "funding";
   /** Positions closed. */
   readonly positions: number;
+  /** Options: the settlement index (TWAP) whose intrinsic value is `price`. */
+  readonly underlying?: string;
 }
 
 /** Part of a position closed by liquidation (CONTRACT.md `liquidation`), naming the margin decision it acts on. */

@@ -6,7 +6,7 @@
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
-import { wadDiv, wadMul, wadOfPrice, wadToRaw } from "../kernel/wad.js";
+import { wadDiv, wadMul, wadOf, wadOfPrice, wadToRaw } from "../kernel/wad.js";
 import { CLEARING, type Ledger } from "../ledger/ledger.js";
 import { unitOf } from "../margin/account-margin.js";
 import type { Positions } from "../margin/positions.js";
@@ -58,7 +58,7 @@ export class Expiry {
     this.lastTs = new Float64Array(n).fill(Number.NaN);
     this.expired = new Uint8Array(n);
     host.config.instruments.forEach((instrument, i) => {
-      if (instrument.expiry !== null && instrument.kind === "future") this.dated.push(i);
+      if (instrument.expiry !== null) this.dated.push(i);
     });
   }
 
@@ -109,7 +109,14 @@ export class Expiry {
       if (index === null || Number.isNaN(index.value)) return; // never priced: wait for a price
       twap = index.value;
     }
-    const price = wadOfPrice(twap, decimals);
+    const underlying = wadOfPrice(twap, decimals);
+    // An option settles at its intrinsic value on the settlement index: max(0, S − K) or max(0, K − S).
+    let price = underlying;
+    if (instrument.kind === "option") {
+      const strike = wadOf(instrument.strike as NonNullable<InstrumentConfig["strike"]>);
+      const intrinsic = instrument.right === "call" ? underlying - strike : strike - underlying;
+      price = intrinsic > 0n ? intrinsic : 0n;
+    }
     this.host.cancelAll(no, "expired", now, cause, out);
     const asset = ledger.asset(instrument.settlementAsset);
     const assetDecimals = (config.assets[asset] as AssetConfig).decimals;
@@ -160,6 +167,9 @@ export class Expiry {
       price: priceText,
       kind: "expiry",
       positions: plan.length,
+      ...(instrument.kind === "option"
+        ? { underlying: formatDecimal(wadToRaw(underlying, decimals, "half-even"), decimals) }
+        : {}),
     });
     for (const close of plan) {
       this.host.touch(close.account);

@@ -20,7 +20,6 @@ import type { MarginWatch } from "../liquidation/margin-watch.js";
 import {
   type AccountFigures,
   type AccountMargin,
-  initialMarginAt,
   type PositionFigures,
   unitOf,
 } from "../margin/account-margin.js";
@@ -364,7 +363,8 @@ export class Liquidator {
     const slot = positions.slot(INSURANCE, p.instrument);
     const held = slot < 0 ? 0 : positions.lots(slot);
     const heldInitial = fund.positions.find((x) => x.instrument === p.instrument)?.initialQuote ?? 0n;
-    const initial = fund.crossInitial - heldInitial + initialMarginAt(instrument, held + p.lots, m);
+    const initial =
+      fund.crossInitial - heldInitial + margin.initialMarginAt(p.instrument, held + p.lots, m, p.underlying);
     return fund.crossEquity + gain >= initial;
   }
 

@@ -15,7 +15,7 @@ import { RiskScreen } from "../margin/risk-screen.js";
 import { inverseEntryPrice, linearEntryPrice } from "../margin/unrealized-pnl.js";
 import { BUY, type OrderBooks, SELL, type Side } from "../orderbook/order-books.js";
 import type { MarketPrices } from "../prices/market-prices.js";
-import { checkPriceBand } from "../prices/price-band.js";
+import { checkOptionPriceBand, checkPriceBand } from "../prices/price-band.js";
 import { BALANCE_REASONS, type BalanceEventFn, type EventSink } from "./events.js";
 import { parseLots, parseTickPrice } from "./instrument-args.js";
 
@@ -451,7 +451,11 @@ export class Trading {
     if (Math.abs(position) + lots > MAX_LOTS)
       return domainError("limit_exceeded", "order.qty: the position could exceed the largest size");
     const mark = host.prices.markPrice(instrument.symbol, now);
-    const markOk = mark !== null && mark.status === "ok" && mark.value > 0;
+    const option = instrument.kind === "option";
+    // An option's forward prices its band; a worthless option (mark 0) is still a mark.
+    const underlying = option ? host.prices.optionForward(instrument.symbol, now) : Number.NaN;
+    const markOk =
+      mark !== null && mark.status === "ok" && (option ? mark.value >= 0 && underlying > 0 : mark.value > 0);
     if (!markOk && !reduces && !reduceOnly)
       return domainError(
         "stale_price",
@@ -483,20 +487,23 @@ export class Trading {
           "stale_price",
           `order.price: a market order needs an ok mark to bound it; give a limit price`,
         );
-      const edge = wadOfPrice((mark as { value: number }).value * (side === BUY ? 1 + band : 1 - band), 12);
+      const m = (mark as { value: number }).value;
+      const edge = wadOfPrice(
+        option
+          ? Math.max(0, m + (side === BUY ? 1 : -1) * band * underlying)
+          : m * (side === BUY ? 1 + band : 1 - band),
+        12,
+      );
       const ticks = edge / (this.tickWad[no] as bigint);
       limit = Number(ticks);
       if (limit <= 0) limit = 1;
     } else {
       limit = Number(limitWad / (this.tickWad[no] as bigint));
       if (markOk) {
-        const outside = checkPriceBand(
-          sideText,
-          Number(limitWad) / 1e18,
-          (mark as { value: number }).value,
-          band,
-          "order.price",
-        );
+        const m = (mark as { value: number }).value;
+        const outside = option
+          ? checkOptionPriceBand(sideText, Number(limitWad) / 1e18, m, underlying, band, "order.price")
+          : checkPriceBand(sideText, Number(limitWad) / 1e18, m, band, "order.price");
         if (outside !== null) return outside;
       }
     }
@@ -657,6 +664,8 @@ export class Trading {
       lots,
       value,
     );
+    // The order's own slot can make the screen give way (an option, an isolated position opening).
+    if (screen.exactOnly) return false;
     const bound = screen.bound + boundBefore;
     if (screen.initial + bound < initialBefore) return true; // certainly does not raise the requirement
     const notional = instrument.inverse ? orders / priceFloat : orders * priceFloat;
@@ -804,18 +813,13 @@ export class Trading {
     return screen.exactOnly ? Number.NaN : screen.crossEquity;
   }
 
-  /** The instrument a trading command names, if it can trade now: not expired, not an option (yet). */
+  /** The instrument a trading command names, if it can trade now: not expired. */
   private tradable(c: Fields, type: "order" | "fill"): number | DomainError {
     const no = this.host.instrument(c, type);
     if (typeof no !== "number") return no;
     const symbol = (this.host.config.instruments[no] as InstrumentConfig).symbol;
     if (this.host.isExpired(no))
       return domainError("halted", `${type}.symbol: "${symbol}" has expired and settled`);
-    if ((this.host.config.instruments[no] as InstrumentConfig).kind === "option")
-      return domainError(
-        "unsupported",
-        `${type}.symbol: "${symbol}" is an option; options trade once the options issue gives them a mark and a margin`,
-      );
     return no;
   }
 

@@ -49,6 +49,9 @@ export class SweepFeed {
   };
   /** Each swept instrument's mark status and trading mode as last seen (a change freezes or frees accounts). */
   private readonly conditionSeen: Int8Array;
+  /** Options: their forward as last swept, since an option's margin moves with it. */
+  private readonly option: Uint8Array;
+  private readonly forwardSeen: Float64Array;
 
   constructor(config: MarketConfig, positions: Positions, prices: MarketPrices) {
     this.config = config;
@@ -71,6 +74,8 @@ export class SweepFeed {
     this.quote = config.assets.findIndex((a) => a.id === config.quoteAsset);
     this.collateralSeen = new Float64Array(config.assets.length).fill(Number.NaN);
     this.conditionSeen = new Int8Array(config.instruments.length).fill(-1);
+    this.option = Uint8Array.from(config.instruments, (i) => (i.kind === "option" ? 1 : 0));
+    this.forwardSeen = new Float64Array(config.instruments.length).fill(Number.NaN);
   }
 
   /**
@@ -104,8 +109,8 @@ export class SweepFeed {
       const scratch = this.scratch;
       scratch.slot[n] = slot;
       scratch.instrument[n] = no;
-      if (p.isolated || instrument.inverse || p.mark.price === null) {
-        // Not linear in its mark here: every move of it names the account.
+      if (p.isolated || instrument.inverse || p.underlying !== null || p.mark.price === null) {
+        // Not linear in its mark here: every move of it (for an option, of its forward too) names the account.
         scratch.mark[n] = Number.NaN;
         n++;
         continue;
@@ -170,7 +175,13 @@ export class SweepFeed {
         conditionChanged = true;
       }
       const m = mark === null ? Number.NaN : mark.value;
-      if (!(m > 0) || m === sweep.mark(no)) continue;
+      if (this.option[no] === 1) {
+        // An option's holders have no range: any move of its mark or of its forward (its margin's underlying).
+        const forward = this.prices.optionForward(symbol, now);
+        const moved = !(forward === this.forwardSeen[no]) || !(m === sweep.mark(no));
+        this.forwardSeen[no] = forward;
+        if (!moved || !(m >= 0)) continue;
+      } else if (!(m > 0) || m === sweep.mark(no)) continue;
       let found = sweep.markMoved(no, m, this.candidates);
       if (found > this.candidates.length) {
         // More than the buffer: grow it and sweep again at the same mark (both edges, the same answer).

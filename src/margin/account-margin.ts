@@ -17,6 +17,8 @@ import {
 } from "./liquidation-price.js";
 import { scaledInitialMargin, scaledMaintenanceMargin, scaledRate } from "./margin-scaling.js";
 import { bracketIndex, tieredInitialMargin, tieredMaintenanceMargin } from "./margin-tiers.js";
+import { type OptionMarginRates, optionInitialMargin, optionMaintenanceMargin } from "./option-margin.js";
+import { type OptionMarks, optionQuote } from "./option-marks.js";
 import type { Positions } from "./positions.js";
 import {
   inverseEntryPrice,
@@ -67,7 +69,9 @@ export interface PositionFigures {
   readonly initialQuote: bigint;
   readonly maintenanceQuote: bigint;
   readonly isolatedMarginQuote: bigint;
-  /** wad at the instrument's tick, or null when no move of this mark alone liquidates the position. */
+  /** Options: the forward their margin is measured on (wad); null for perpetuals and futures. */
+  readonly underlying: bigint | null;
+  /** wad at the instrument's tick, or null when no move of this mark alone liquidates the position (options). */
   liquidationPrice: bigint | null;
 }
 
@@ -102,12 +106,40 @@ export class AccountMargin {
   private readonly degradedFactor: bigint;
   private readonly decay: readonly { ageMs: number; factor: bigint }[];
   private readonly tiersOf: readonly (readonly { upToValue: bigint; weight: bigint }[])[];
+  private readonly options: OptionMarks | null;
+  /** Per instrument: the option's margin rates and strike (wad), null for perpetuals and futures. */
+  private readonly optionTerms: readonly ({
+    rates: OptionMarginRates;
+    strike: bigint;
+    call: boolean;
+  } | null)[];
+  private readonly quote = optionQuote();
 
-  constructor(config: MarketConfig, ledger: Ledger, positions: Positions, prices: MarketPrices) {
+  constructor(
+    config: MarketConfig,
+    ledger: Ledger,
+    positions: Positions,
+    prices: MarketPrices,
+    options: OptionMarks | null = null,
+  ) {
     this.config = config;
     this.ledger = ledger;
     this.positions = positions;
     this.prices = prices;
+    this.options = options;
+    this.optionTerms = config.instruments.map((i) =>
+      i.optionMargin === null || i.strike === null
+        ? null
+        : {
+            rates: {
+              initialBase: wadOf(i.optionMargin.initialBase),
+              initialFloor: wadOf(i.optionMargin.initialFloor),
+              maintenance: wadOf(i.optionMargin.maintenance),
+            },
+            strike: wadOf(i.strike),
+            call: i.right === "call",
+          },
+    );
     this.priceDecimals = new Map(config.indices.map((i) => [i.id, i.priceDecimals]));
     this.profitWeight = wadOf(config.margin.unrealizedProfitWeight);
     this.degradedFactor = wadOf(config.margin.degradedCollateralFactor);
@@ -168,8 +200,9 @@ export class AccountMargin {
         isolatedMaintenance += p.maintenanceQuote;
       } else {
         crossPnl += p.unrealizedPnlQuote;
+        // An option's requirement holds its whole value: its profit is not usable twice (docs/options.md).
         crossPnlForInitial +=
-          p.unrealizedPnlQuote > 0n
+          p.unrealizedPnlQuote > 0n && p.underlying === null
             ? wadMul(p.unrealizedPnlQuote, this.profitWeight, "floor")
             : p.unrealizedPnlQuote;
         crossInitial += p.initialQuote;
@@ -228,14 +261,18 @@ export class AccountMargin {
    * limits worse than the mark — less the IM the position already carries.
    */
   private orderReserve(slot: number, now: number, p: PositionFigures | null): bigint {
-    const instrument = this.config.instruments[this.positions.instrument(slot)] as InstrumentConfig;
+    const no = this.positions.instrument(slot);
+    const instrument = this.config.instruments[no] as InstrumentConfig;
     const unit = unitOf(instrument);
     const inverse = instrument.inverse;
     const exposure = BigInt(this.positions.lots(slot)) * unit;
     let m = p?.mark.price ?? null;
-    if (m === null) {
-      const mark = this.markOf(instrument, 0n, now);
+    let underlying = p?.underlying ?? null;
+    if (p === null) {
+      const mark =
+        this.optionTerms[no] === null ? this.markOf(instrument, 0n, now) : this.optionMarkOf(no, 0n, now);
       m = mark.price !== null && mark.price > 0n ? mark.price : null;
+      underlying = mark.underlying;
     }
     const leverage = this.positions.leverage(slot);
     let worst = 0n;
@@ -251,7 +288,10 @@ export class AccountMargin {
       const after = side === 0 ? exposure + orders : exposure - orders;
       const size = wadAbs(after);
       const notional = inverse ? wadDiv(size, mark, "ceil") : wadMul(size, mark, "ceil");
-      let need = requirements(instrument, notional, inverse ? notional : size, leverage).initial;
+      let need =
+        underlying === null
+          ? requirements(instrument, notional, inverse ? notional : size, leverage).initial
+          : this.optionRequirements(no, after, mark, underlying).initial;
       // Filling at a limit worse than the mark loses the difference at once.
       const atMark = inverse ? wadDiv(orders, mark, "floor") : wadMul(orders, mark, "floor");
       const loss = inverse
@@ -336,16 +376,114 @@ export class AccountMargin {
   }
 
   /** The mark a position is valued at: the mark, else its index, else the entry price (PnL 0). */
-  private markOf(instrument: InstrumentConfig, entryPrice: bigint, now: number): PriceUsed {
+  private markOf(
+    instrument: InstrumentConfig,
+    entryPrice: bigint,
+    now: number,
+  ): PriceUsed & { underlying: null } {
     const decimals = this.priceDecimals.get(instrument.index) ?? 8;
     const mark = this.prices.markPrice(instrument.symbol, now);
     if (mark !== null && !Number.isNaN(mark.value) && mark.value > 0)
-      return { price: wadOfPrice(mark.value, decimals), status: mark.status, ageMs: mark.ageMs };
-    return { price: entryPrice, status: "unavailable", ageMs: 0 };
+      return {
+        price: wadOfPrice(mark.value, decimals),
+        status: mark.status,
+        ageMs: mark.ageMs,
+        underlying: null,
+      };
+    return { price: entryPrice, status: "unavailable", ageMs: 0, underlying: null };
+  }
+
+  /**
+   * An option's mark (0 is a mark: a worthless option), else the entry price (PnL 0), and the forward its margin
+   * is measured on — the strike when there is no forward yet (the mark is then unavailable and nothing new trades).
+   */
+  private optionMarkOf(no: number, entryPrice: bigint, now: number): PriceUsed & { underlying: bigint } {
+    const instrument = this.config.instruments[no] as InstrumentConfig;
+    assert(this.options !== null, "margin: an option position without option marks");
+    const decimals = this.priceDecimals.get(instrument.index) ?? 8;
+    const q = this.options.quote(no, now, this.quote);
+    const underlying =
+      q.forward > 0 ? wadOfPrice(q.forward, decimals) : (this.optionTerms[no] as { strike: bigint }).strike;
+    if (q.value >= 0)
+      return { price: wadOfPrice(q.value, decimals), status: q.status, ageMs: q.ageMs, underlying };
+    return { price: entryPrice, status: "unavailable", ageMs: 0, underlying };
+  }
+
+  /** IM and MM of a signed option exposure (base units, wad) at mark `m` on `underlying` (quote asset, wad, up). */
+  private optionRequirements(
+    no: number,
+    exposure: bigint,
+    m: bigint,
+    underlying: bigint,
+  ): { initial: bigint; maintenance: bigint } {
+    const terms = this.optionTerms[no];
+    assert(
+      terms !== null && terms !== undefined,
+      "margin: option rules for an instrument that is not an option",
+    );
+    const short = exposure < 0n;
+    const size = wadAbs(exposure);
+    const im = optionInitialMargin(terms.rates, terms.call, short, underlying, terms.strike, m);
+    const mm = optionMaintenanceMargin(terms.rates, short, underlying, m);
+    return { initial: wadMul(size, im, "ceil"), maintenance: wadMul(size, mm, "ceil") };
+  }
+
+  /**
+   * IM of `lots` of instrument `no` at mark `m` (wad), at the instrument's own rates, in the quote asset (wad,
+   * rounded up): what an account taking the position over must hold. `underlying` is an option's forward.
+   */
+  initialMarginAt(no: number, lots: number, m: bigint, underlying: bigint | null): bigint {
+    if (lots === 0) return 0n;
+    const instrument = this.config.instruments[no] as InstrumentConfig;
+    const exposure = BigInt(lots) * unitOf(instrument);
+    if (this.optionTerms[no] !== null)
+      return this.optionRequirements(
+        no,
+        exposure,
+        m,
+        underlying ?? (this.optionTerms[no] as { strike: bigint }).strike,
+      ).initial;
+    const size = wadAbs(exposure);
+    const notional = instrument.inverse ? wadDiv(size, m, "ceil") : wadMul(size, m, "ceil");
+    const { initial } = requirements(instrument, notional, instrument.inverse ? notional : size, 0n);
+    return instrument.inverse ? wadMul(initial, m, "ceil") : initial;
+  }
+
+  /** A position in an option: valued at its option mark, margined by the option rules, never isolated. */
+  private optionPosition(slot: number, no: number, now: number): PositionFigures {
+    const lots = this.positions.lots(slot);
+    const entryValue = this.positions.entryValue(slot);
+    const exposure = BigInt(lots) * unitOf(this.config.instruments[no] as InstrumentConfig);
+    const entryPrice = linearEntryPrice(exposure, entryValue);
+    const { underlying, ...mark } = this.optionMarkOf(no, entryPrice, now);
+    const m = mark.price as bigint;
+    const upnl = linearUnrealizedPnl(exposure, entryValue, m);
+    const { initial, maintenance } = this.optionRequirements(no, exposure, m, underlying);
+    return {
+      slot,
+      instrument: no,
+      lots,
+      entryPrice,
+      mark,
+      isolated: false,
+      leverage: 0n,
+      notional: wadMul(wadAbs(exposure), m, "ceil"),
+      unrealizedPnl: upnl,
+      initial,
+      maintenance,
+      isolatedMargin: 0n,
+      unrealizedPnlQuote: upnl,
+      initialQuote: initial,
+      maintenanceQuote: maintenance,
+      isolatedMarginQuote: 0n,
+      underlying,
+      liquidationPrice: null,
+    };
   }
 
   private position(slot: number, now: number): PositionFigures {
     const instrumentNo = this.positions.instrument(slot);
+    if (this.optionTerms[instrumentNo] !== null) return this.optionPosition(slot, instrumentNo, now);
     const instrument = this.config.instruments[instrumentNo] as InstrumentConfig;
     const lots = this.positions.lots(slot);
     const entryValue = this.positions.entryValue(slot);
@@ -354,7 +492,7 @@ export class AccountMargin {
     const entryPrice = inverse
       ? inverseEntryPrice(exposure, entryValue)
       : linearEntryPrice(exposure, entryValue);
-    const mark = this.markOf(instrument, entryPrice, now);
+    const { underlying, ...mark } = this.markOf(instrument, entryPrice, now);
     const m = mark.price as bigint;
     const upnl = inverse
       ? inverseUnrealizedPnl(exposure, entryValue, m)
@@ -386,11 +524,13 @@ export class AccountMargin {
       initialQuote: toQuote(isolated ? isolatedMargin : initial, "ceil"),
       maintenanceQuote: toQuote(maintenance, "ceil"),
       isolatedMarginQuote: toQuote(isolatedMargin, "ceil"),
+      underlying,
       liquidationPrice: null,
     };
   }
 
   private liquidationPrice(p: PositionFigures, account: AccountFigures): bigint | null {
+    if (p.underlying !== null) return null; // an option's value moves with its forward, volatility and time
     const instrument = this.config.instruments[p.instrument] as InstrumentConfig;
     const exposure = BigInt(p.lots) * unitOf(instrument);
     const entryValue = this.positions.entryValue(p.slot);
@@ -425,18 +565,6 @@ export class AccountMargin {
       model,
     });
   }
-}
-
-/**
- * IM of `lots` of an instrument at mark `m` (wad), at the instrument's own rates, in the quote asset (wad, rounded
- * up): what an account taking the position over must hold.
- */
-export function initialMarginAt(instrument: InstrumentConfig, lots: number, m: bigint): bigint {
-  if (lots === 0) return 0n;
-  const exposure = wadAbs(BigInt(lots) * unitOf(instrument));
-  const notional = instrument.inverse ? wadDiv(exposure, m, "ceil") : wadMul(exposure, m, "ceil");
-  const { initial } = requirements(instrument, notional, instrument.inverse ? notional : exposure, 0n);
-  return instrument.inverse ? wadMul(initial, m, "ceil") : initial;
 }
 
 /** The margin model of a perpetual or future; an option reaching it is a bug (options have their own rules). */

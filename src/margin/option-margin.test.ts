@@ -21,9 +21,9 @@ describe("standard option margin", () => {
     expect(optionMaintenanceMargin(RATES, true, w(9_000), w(600))).toBe(w(1_275));
   });
 
-  it("a long position has paid its premium: nothing more", () => {
-    expect(optionInitialMargin(RATES, true, false, w(9_000), w(10_000), w(200))).toBe(0n);
-    expect(optionMaintenanceMargin(RATES, false, w(9_000), w(200))).toBe(0n);
+  it("a long position has paid its premium: its requirement is its value (booked futures-style)", () => {
+    expect(optionInitialMargin(RATES, true, false, w(9_000), w(10_000), w(200))).toBe(w(200));
+    expect(optionMaintenanceMargin(RATES, false, w(9_000), w(200))).toBe(w(200));
     expect(outOfTheMoney(true, w(9_000), w(10_000))).toBe(w(1_000));
     expect(outOfTheMoney(false, w(9_000), w(10_000))).toBe(0n);
   });

@@ -1,7 +1,8 @@
-// Standard margin of an option position, per unit of underlying (Deribit's standard margin for options). A long
-// position has paid its premium and needs nothing more; a short one holds a share of the underlying, less what it
-// is out of the money (down to a floor), plus the option's mark — all in the premium's unit (USD for a
-// USD-settled option, the base asset with S = 1 for a coin-settled one).
+// Standard margin of an option position, per unit of underlying (Deribit's standard margin for options). A short
+// position holds a share of the underlying, less what it is out of the money (down to a floor), plus the option's
+// mark — all in the premium's unit (USD for a USD-settled option). A long one has paid its premium and needs
+// nothing more; here options are booked futures-style (the premium settles as PnL, docs/options.md), so "paid" is
+// a requirement equal to the option's value: equity less it is the account's cash less the premium, as on Deribit.
 import { wadMul } from "../kernel/wad.js";
 
 export interface OptionMarginRates {
@@ -18,7 +19,7 @@ export function outOfTheMoney(call: boolean, underlying: bigint, strike: bigint)
   return d > 0n ? d : 0n;
 }
 
-// short IM = max(base − OTM/S, floor)·S + mark per unit (Deribit "Margins: options", standard margin); long 0
+// short IM = max(base − OTM/S, floor)·S + mark per unit (Deribit "Margins: options", standard margin); long: mark
 export function optionInitialMargin(
   rates: OptionMarginRates,
   call: boolean,
@@ -27,20 +28,20 @@ export function optionInitialMargin(
   strike: bigint,
   mark: bigint,
 ): bigint {
-  if (!short) return 0n;
+  if (!short) return mark;
   // max(base − OTM/S, floor)·S = max(base·S − OTM, floor·S): no division, no rounding but the two products'.
   const discounted = wadMul(rates.initialBase, underlying, "ceil") - outOfTheMoney(call, underlying, strike);
   const floor = wadMul(rates.initialFloor, underlying, "ceil");
   return (discounted > floor ? discounted : floor) + mark;
 }
 
-// short MM = maintenance·S + mark per unit (Deribit "Margins: options"); long 0
+// short MM = maintenance·S + mark per unit (Deribit "Margins: options"); long: mark
 export function optionMaintenanceMargin(
   rates: OptionMarginRates,
   short: boolean,
   underlying: bigint,
   mark: bigint,
 ): bigint {
-  if (!short) return 0n;
+  if (!short) return mark;
   return wadMul(rates.maintenance, underlying, "ceil") + mark;
 }

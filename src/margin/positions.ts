@@ -197,7 +197,11 @@ export class Positions {
    * entry value before, exactly, so over a position's life nothing is created by the rounding of the split.
    */
   applyFill(slot: number, lots: number, price: bigint, unit: bigint, inverse: boolean): FillEffect {
-    assert(Number.isSafeInteger(lots) && lots !== 0 && price > 0n && unit > 0n, "positions: bad fill");
+    // A price of 0 only closes a linear position: an option expiring worthless.
+    assert(
+      Number.isSafeInteger(lots) && lots !== 0 && unit > 0n && (price > 0n || (price === 0n && !inverse)),
+      "positions: bad fill",
+    );
     const before = this.lotsOf[slot] as number;
     const after = before + lots;
     if (Math.abs(after) > MAX_LOTS) throw new AssertionError("positions: size limit passed unchecked");
@@ -216,6 +220,7 @@ export class Positions {
         : wadMul(closedExposure, price, "floor") - released;
       entry -= released;
       const opening = Math.abs(lots) - closing;
+      assert(opening === 0 || price > 0n, "positions: a position opened at price 0");
       if (opening > 0) {
         assert(entry === 0n, "positions: a flip leaves entry value behind");
         entry = fillValue(BigInt(Math.sign(lots) * opening) * unit, price, inverse);

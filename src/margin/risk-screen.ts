@@ -25,6 +25,8 @@ export class RiskScreen {
   /** Per instrument. */
   private readonly unit: Float64Array;
   private readonly inverse: Uint8Array;
+  /** Options: valued on a surface the screen does not price; the exact path decides. */
+  private readonly option: Uint8Array;
   private readonly scaling: Uint8Array;
   private readonly imr0: Float64Array;
   private readonly mmr0: Float64Array;
@@ -49,7 +51,7 @@ export class RiskScreen {
   crossMaintenance = 0;
   /** |float figure − exact figure| ≤ bound for each of the figures above. */
   bound = 0;
-  /** The screen cannot decide for this account (an isolated position): use the exact path. */
+  /** The screen cannot decide for this account (an isolated position, an option): use the exact path. */
   exactOnly = false;
 
   constructor(config: MarketConfig, ledger: Ledger, positions: Positions) {
@@ -60,6 +62,7 @@ export class RiskScreen {
     this.assetScale = Float64Array.from(config.assets, (a: AssetConfig) => 10 ** a.decimals);
     this.unit = new Float64Array(n);
     this.inverse = new Uint8Array(n);
+    this.option = new Uint8Array(n);
     this.scaling = new Uint8Array(n);
     this.imr0 = new Float64Array(n);
     this.mmr0 = new Float64Array(n);
@@ -75,6 +78,7 @@ export class RiskScreen {
     config.instruments.forEach((instrument: InstrumentConfig, i) => {
       this.unit[i] = fixedToNumber(instrument.lotSize) * fixedToNumber(instrument.contractSize);
       this.inverse[i] = instrument.inverse ? 1 : 0;
+      this.option[i] = instrument.kind === "option" ? 1 : 0;
       this.markHalfUlp[i] = 0.5 * 10 ** -(decimals.get(instrument.index) ?? 8);
       this.tierStart[i] = upTo.length;
       const margin = instrument.margin;
@@ -147,11 +151,11 @@ export class RiskScreen {
       const buys = positions.openLots(s, 0) + (extraSide === 0 ? extra : 0);
       const sells = positions.openLots(s, 1) + (extraSide === 1 ? extra : 0);
       if (lots === 0 && buys === 0 && sells === 0) continue;
-      if (positions.isolated(s)) {
+      const i = positions.instrument(s);
+      if (positions.isolated(s) || this.option[i] === 1) {
         exactOnly = true;
         continue;
       }
-      const i = positions.instrument(s);
       const m = marks[i] as number;
       const unit = this.unit[i] as number;
       const inverse = this.inverse[i] === 1;

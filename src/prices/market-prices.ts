@@ -24,6 +24,19 @@ export const MAX_NOTE = 256;
 
 export type TradingMode = "normal" | "reduce_only" | "halted";
 
+/**
+ * Where option marks come from (the volatility surface, priced above this layer): the engine plugs it in, so that
+ * every reader of a mark reads an option's the same way as a future's.
+ */
+export interface OptionMarkSource {
+  /** The option's mark at `now`, with its age and status; null for a symbol that is not an option. */
+  optionMark(symbol: string, now: number): PricedValue | null;
+  /** The forward an option's mark and margin stand on at `now` (NaN without one). */
+  optionForward(symbol: string, now: number): number;
+  /** Whether the option's surface breaker is tripped (its smiles keep being refused). */
+  surfaceTripped(symbol: string): boolean;
+}
+
 interface IndexWatch {
   readonly divergence: DivergenceWatch | null;
   readonly move: MoveWatch | null;
@@ -100,6 +113,8 @@ export class MarketPrices {
   private readonly instrumentIndex = new Map<string, number>();
   /** Manual halts by scope (symbol, index, or index/source), with the operator's note. */
   private readonly manual = new Map<string, string>();
+  private readonly optionSymbols = new Set<string>();
+  private options: OptionMarkSource | null = null;
 
   constructor(config: MarketConfig) {
     this.indices = config.indices.map((c, i) => {
@@ -111,7 +126,10 @@ export class MarketPrices {
     for (const instrument of config.instruments) {
       const index = this.indexNo.get(instrument.index) as number;
       this.instrumentIndex.set(instrument.symbol, index);
-      if (instrument.kind === "option") continue; // option marks come from the volatility surface
+      if (instrument.kind === "option") {
+        this.optionSymbols.add(instrument.symbol); // its mark comes from the volatility surface
+        continue;
+      }
       const m = this.marks.length;
       this.marks.push(new MarkState(instrument, (this.indices[index] as IndexState).decimals));
       this.markNo.set(instrument.symbol, m);
@@ -304,10 +322,34 @@ export class MarketPrices {
     return (this.indices[index] as IndexState).peek(now);
   }
 
-  /** The mark at `now`: the index as it stands now plus the mark's smoothed basis, with the index's status. */
+  /** Plugs in the option marks (once, at construction of the engine). */
+  setOptionMarks(source: OptionMarkSource): void {
+    assert(this.options === null, "prices: option marks plugged in twice");
+    this.options = source;
+  }
+
+  /** The forward of an option's expiry (NaN for other symbols or without a price). */
+  optionForward(symbol: string, now: number): number {
+    return this.options !== null && this.optionSymbols.has(symbol)
+      ? this.options.optionForward(symbol, now)
+      : Number.NaN;
+  }
+
+  /** A surface changed: option marks read at the same time may differ. */
+  surfaceChanged(): void {
+    this.revision++;
+  }
+
+  /**
+   * The mark at `now`: the index as it stands now plus the mark's smoothed basis, with the index's status; for an
+   * option, Black-76 on the volatility surface (OptionMarkSource).
+   */
   markPrice(symbol: string, now: number): PricedValue | null {
     const m = this.markNo.get(symbol);
-    if (m === undefined) return null;
+    if (m === undefined)
+      return this.options !== null && this.optionSymbols.has(symbol)
+        ? this.options.optionMark(symbol, now)
+        : null;
     const state = this.indices[this.markIndex[m] as number] as IndexState;
     const index = state.peek(now);
     const basis = (this.marks[m] as MarkState).value - state.value;
@@ -364,6 +406,7 @@ export class MarketPrices {
     consider(watch.degraded);
     const m = this.markNo.get(symbol);
     if (m !== undefined) consider(this.markWatch[m] ?? null);
+    else if (mode === "normal" && this.options?.surfaceTripped(symbol)) mode = "reduce_only";
     return mode;
   }
 

@@ -35,6 +35,36 @@ export function checkPriceBand(
   return null;
 }
 
+/**
+ * The band of an option: its premium can double in a minute, so the band is a share of its underlying instead —
+ * a buy must satisfy limit ≤ mark + band·S, a sell limit ≥ mark − band·S (Deribit bounds option orders by an
+ * amount of the underlying, not a share of the premium). Null inside; otherwise a `price_band` error.
+ */
+export function checkOptionPriceBand(
+  side: Side,
+  limitPrice: number,
+  mark: number,
+  underlying: number,
+  band: number,
+  field: string,
+): DomainError | null {
+  if (!(mark >= 0 && mark < Number.POSITIVE_INFINITY))
+    throw new RangeError(`checkOptionPriceBand: mark ${mark} is not a non-negative finite price`);
+  if (!(underlying > 0 && underlying < Number.POSITIVE_INFINITY))
+    throw new RangeError(`checkOptionPriceBand: underlying ${underlying} is not a positive finite price`);
+  if (!(band >= 0 && band < Number.POSITIVE_INFINITY))
+    throw new RangeError(`checkOptionPriceBand: band ${band} is not a non-negative finite fraction`);
+  if (!(limitPrice > 0 && limitPrice < Number.POSITIVE_INFINITY))
+    return domainError("invalid", `${field}: limit ${plain(limitPrice)} is not a positive finite price`);
+  const width = band * underlying;
+  const outside = side === "buy" ? limitPrice > mark + width : limitPrice < mark - width;
+  if (!outside) return null;
+  return domainError(
+    "price_band",
+    `${field}: limit ${plain(limitPrice)} is more than ${plain(Number(width.toPrecision(12)))} (${percent(band)}% of the underlying ${plain(underlying)}) ${side === "buy" ? "above" : "below"} the mark ${plain(mark)}`,
+  );
+}
+
 function bandError(field: string, limit: number, where: string, mark: number, band: number): DomainError {
   const pct = percent(band);
   return domainError(

@@ -44,7 +44,7 @@ export interface MarkEvent extends EventHeaderFields {
   readonly ageMs: number;
 }
 
-export type BreakerReason = "divergence" | "move" | "degraded" | "manual";
+export type BreakerReason = "divergence" | "move" | "degraded" | "manual" | "surface";
 
 export interface BreakerEvent extends EventHeaderFields {
   readonly type: "breaker";

@@ -5,7 +5,7 @@
 
 import type { SmileQuotes } from "./smile-quotes.js";
 import { fitSvi, type SviFit } from "./svi-fit.js";
-import { type SviSurface, updateSviSurface } from "./svi-surface.js";
+import { type SviSurface, sviSurfaceImpliedVol, updateSviSurface } from "./svi-surface.js";
 import type { SviParams } from "./svi-total-variance.js";
 
 const YEAR_MS = 365 * 86_400_000;
@@ -13,9 +13,18 @@ const YEAR_MS = 365 * 86_400_000;
 interface StoredSlice {
   readonly expiry: number;
   readonly params: SviParams;
-  /** When it was fitted, and on which forward. */
+  /** When it was fitted, on which forward, and the index then (NaN if it had none): the forward's basis. */
   readonly fittedTs: number;
   readonly forward: number;
+  readonly spot: number;
+}
+
+/** Where an option's volatility comes from: the surface's total variance at (k, T) and the oldest slice used. */
+export interface SurfaceRead {
+  /** Implied volatility, or NaN when the index has no surface. */
+  vol: number;
+  /** When the oldest slice the value stands on was fitted (NaN without a surface). */
+  fittedTs: number;
 }
 
 export type SmileOutcome =
@@ -30,9 +39,27 @@ export type SmileOutcome =
 export class SurfaceBook {
   /** Slices by index id, sorted by expiry. */
   private readonly slices = new Map<string, StoredSlice[]>();
+  /** Smiles refused in a row, by index: a surface that keeps being refused trips a breaker. */
+  private readonly refusedInRow = new Map<string, number>();
+  /** Each index's surface at the last `now` read, rebuilt when the time or the slices change. */
+  private readonly cache = new Map<string, { now: number; surface: SviSurface }>();
 
-  /** Fits one smile of `index` at `now` and admits the slice if it passes both checks. */
-  apply(index: string, smile: SmileQuotes, now: number): SmileOutcome {
+  /**
+   * Fits one smile of `index` at `now` and admits the slice if it passes both checks. `spot` is the index at
+   * `now` (NaN without one): the smile's forward over it is the basis an option mark carries forward.
+   */
+  apply(index: string, smile: SmileQuotes, now: number, spot = Number.NaN): SmileOutcome {
+    const outcome = this.fit(index, smile, now, spot);
+    this.refusedInRow.set(index, outcome.accepted ? 0 : (this.refusedInRow.get(index) ?? 0) + 1);
+    return outcome;
+  }
+
+  /** Smiles of `index` refused since its last accepted one. */
+  refusals(index: string): number {
+    return this.refusedInRow.get(index) ?? 0;
+  }
+
+  private fit(index: string, smile: SmileQuotes, now: number, spot: number): SmileOutcome {
     const t = (smile.expiry - now) / YEAR_MS;
     const n = smile.strikes.length;
     const k = new Float64Array(n);
@@ -53,11 +80,13 @@ export class SurfaceBook {
       params: fit.params,
       fittedTs: now,
       forward: smile.forward,
+      spot,
     };
     const kept = list.filter((s) => s.expiry !== smile.expiry && s.expiry > now);
     kept.push(stored);
     kept.sort((a, b) => a.expiry - b.expiry);
     this.slices.set(index, kept);
+    this.cache.delete(index);
     return { accepted: true, params: fit.params, rmse: fit.rmse, method: fit.method };
   }
 
@@ -71,12 +100,57 @@ export class SurfaceBook {
     };
   }
 
-  /** Canonical text for the state hash: every slice, by index id then expiry. */
+  /**
+   * Implied volatility of `index` at log-moneyness k and `expiry`, seen at `now`, into `out` (no allocation but
+   * the surface's, once per index and time): the surface interpolated in total variance (svi-surface.ts).
+   */
+  read(index: string, k: number, expiry: number, now: number, out: SurfaceRead): SurfaceRead {
+    out.vol = Number.NaN;
+    out.fittedTs = Number.NaN;
+    const list = this.slices.get(index);
+    if (list === undefined || expiry <= now) return out;
+    let cached = this.cache.get(index);
+    if (cached === undefined || cached.now !== now) {
+      cached = { now, surface: this.surfaceAt(index, now) };
+      this.cache.set(index, cached);
+    }
+    if (cached.surface.slices.length === 0) return out;
+    const t = (expiry - now) / YEAR_MS;
+    out.vol = sviSurfaceImpliedVol(cached.surface, k, t);
+    // The slices w(k, T) stands on: the two around T, or the edge one outside them.
+    let oldest = Number.POSITIVE_INFINITY;
+    let before: StoredSlice | undefined;
+    for (const s of list) {
+      if (s.expiry <= now) continue;
+      if (s.expiry >= expiry) {
+        oldest = Math.min(oldest, s.fittedTs);
+        if (before !== undefined && s.expiry > expiry) oldest = Math.min(oldest, before.fittedTs);
+        out.fittedTs = oldest;
+        return out;
+      }
+      before = s;
+    }
+    out.fittedTs = (before as StoredSlice).fittedTs;
+    return out;
+  }
+
+  /** The smile forward of `expiry` over the index at its fit (NaN without such a slice or index): F/S. */
+  forwardBasis(index: string, expiry: number): number {
+    const list = this.slices.get(index);
+    if (list === undefined) return Number.NaN;
+    for (const s of list) if (s.expiry === expiry) return s.forward / s.spot;
+    return Number.NaN;
+  }
+
+  /** Canonical text for the state hash: every slice, by index id then expiry, and refusal counts. */
   *canonicalLines(): Generator<string> {
     for (const index of [...this.slices.keys()].sort())
       for (const s of this.slices.get(index) as StoredSlice[]) {
         const p = s.params;
-        yield `surface ${index} ${s.expiry} ${p.a} ${p.b} ${p.rho} ${p.m} ${p.sigma} ${s.fittedTs} ${s.forward}`;
+        yield `surface ${index} ${s.expiry} ${p.a} ${p.b} ${p.rho} ${p.m} ${p.sigma} ${s.fittedTs} ${s.forward} ${s.spot}`;
       }
+    for (const index of [...this.refusedInRow.keys()].sort())
+      if ((this.refusedInRow.get(index) as number) > 0)
+        yield `surface.refused ${index} ${this.refusedInRow.get(index)}`;
   }
 }
