@@ -6,8 +6,16 @@ import { formatDecimal, type Rounding } from "../kernel/decimal.js";
 import { wadDiv, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { AccountFigures, PositionFigures, PriceUsed } from "../margin/account-margin.js";
+import type { PortfolioGroup } from "../margin/account-portfolio.js";
 import { roundLiquidationPrice } from "../margin/liquidation-price.js";
-import type { AccountEvent, AccountState, CollateralLine, PositionLine, PriceLine } from "./events.js";
+import type {
+  AccountEvent,
+  AccountState,
+  CollateralLine,
+  PortfolioLine,
+  PositionLine,
+  PriceLine,
+} from "./events.js";
 
 /** Decimals of a margin ratio in the account view (rounded up: the account looks no safer than it is). */
 export const RATIO_DECIMALS = 4;
@@ -49,6 +57,7 @@ export function accountEvent(
       value: q(c.value, "floor"),
     };
   });
+  const positionsOf = new Map(f.positions.map((p) => [p.slot, p.instrument]));
   const positions: PositionLine[] = f.positions.map((p) => {
     const instrument = config.instruments[p.instrument] as InstrumentConfig;
     const settle = config.assets.find((a) => a.id === instrument.settlementAsset) as AssetConfig;
@@ -114,6 +123,43 @@ export function accountEvent(
     freeCollateral: q(f.freeCollateral, "floor"),
     availableToWithdraw,
     prices,
+    marginMode: f.portfolio === null ? "standard" : "portfolio",
+    portfolio: f.portfolio === null ? null : f.portfolio.map((g) => portfolioLine(g, config, positionsOf, q)),
+  };
+}
+
+const VOL_MOVES = { "-1": "down", "0": "none", "1": "up" } as const;
+
+function portfolioLine(
+  g: PortfolioGroup,
+  config: MarketConfig,
+  instrumentOfSlot: ReadonlyMap<number, number>,
+  q: (wad: bigint, mode: Rounding) => string,
+): PortfolioLine {
+  // Float figures of the scenarios, at a millionth (up for requirements), then at the quote asset's decimals.
+  const amount = (x: number, mode: Rounding) => {
+    const micros = mode === "ceil" ? Math.ceil(x * 1e6) : Math.round(x * 1e6);
+    return q(BigInt(Number.isFinite(micros) ? micros : 0) * 10n ** 12n, mode);
+  };
+  const fraction = (x: number) => formatDecimal(BigInt(Math.round(x * 1e6)), 6);
+  return {
+    index: g.index,
+    scenario:
+      g.worstScenario < 0
+        ? null
+        : {
+            spotMove: fraction(g.spotMove),
+            volMove: VOL_MOVES[String(g.volMove) as keyof typeof VOL_MOVES],
+            weight: fraction(g.weight),
+          },
+    worstLoss: amount(g.worstLoss, "ceil"),
+    contingency: amount(g.contingency, "ceil"),
+    maintenance: amount(g.maintenance, "ceil"),
+    initial: amount(g.initial, "ceil"),
+    positions: g.slots.map((slot, k) => ({
+      symbol: (config.instruments[instrumentOfSlot.get(slot) as number] as InstrumentConfig).symbol,
+      loss: amount(g.losses[k] as number, "half-even"),
+    })),
   };
 }
 

@@ -21,23 +21,6 @@ export const COMMAND_FIELDS = {
 
 export type CommandType = keyof typeof COMMAND_FIELDS;
 
-/** Command types this engine version applies; the rest of the contract's are refused as `unsupported`. */
-export const SUPPORTED_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
-  "price",
-  "halt",
-  "resume",
-  "deposit",
-  "withdraw",
-  "transfer",
-  "tick",
-  "query.account",
-  "fill",
-  "order",
-  "cancel",
-  "position.mode",
-  "smile",
-]);
-
 /** Everything the envelope check needs about one command type, found with a single lookup. */
 export interface CommandSpec {
   readonly type: CommandType;
@@ -46,7 +29,6 @@ export interface CommandSpec {
    * names (mostly by identity) cost less than as many Set lookups, on every command.
    */
   readonly names: readonly string[];
-  readonly supported: boolean;
 }
 
 const SPECS: ReadonlyMap<string, CommandSpec> = new Map(
@@ -55,7 +37,6 @@ const SPECS: ReadonlyMap<string, CommandSpec> = new Map(
     {
       type,
       names: ["type", "ts", ...COMMAND_FIELDS[type]],
-      supported: SUPPORTED_COMMANDS.has(type),
     },
   ]),
 );

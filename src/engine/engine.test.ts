@@ -138,6 +138,8 @@ describe("engine: ledger commands", () => {
       freeCollateral: "250.25",
       availableToWithdraw: { USDC: "250.25", BTC: "0.5" },
       prices: [{ symbol: "BTC-USD", price: null, ageMs: 0, status: "unavailable" }],
+      marginMode: "standard",
+      portfolio: null,
     });
   });
 
@@ -257,12 +259,6 @@ describe("engine: rejections change nothing", () => {
       { type: "query.account", ts: T0 + 10, account: "zed" },
       "unknown_account",
       "query.account.account",
-    ],
-    [
-      "not yet supported",
-      { type: "margin.mode", ts: T0 + 10, account: "alice", mode: "portfolio" },
-      "unsupported",
-      'type: "margin.mode" commands are not supported',
     ],
   ];
   for (const [name, command, code, message] of cases) {

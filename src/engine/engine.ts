@@ -290,11 +290,6 @@ export class Engine {
     const extra = unknownField(spec, c);
     if (extra !== null)
       return domainError("invalid", `${type}.${extra}: unknown field for a ${type} command`);
-    if (!spec.supported)
-      return domainError(
-        "unsupported",
-        `type: "${type}" commands are not supported by this engine version yet`,
-      );
     return this.handle(type, c, ts, cause, out);
   }
 
@@ -342,13 +337,10 @@ export class Engine {
         return this.trading.cancel(c, ts, cause, out);
       case "position.mode":
         return this.trading.positionMode(c, ts, cause, out);
+      case "margin.mode":
+        return this.marginMode(c, ts, cause, out);
       case "smile":
         return this.smile(c, ts, cause, out);
-      default:
-        return domainError(
-          "unsupported",
-          `type: "${type}" commands are not supported by this engine version yet`,
-        );
     }
   }
 
@@ -513,6 +505,47 @@ export class Engine {
     // Option marks move with the surface; a tripped surface breaker changes what its options may do.
     this.prices.surfaceChanged();
     this.watch.pricesMoved(ts);
+    return null;
+  }
+
+  /**
+   * `margin.mode`: standard rules or portfolio scenarios for the account's cross positions. Refused while the
+   * account is being liquidated or frozen (`reduce_only`), and when the new mode raises initial margin beyond its
+   * equity (`insufficient_margin`); nothing changes then.
+   */
+  private marginMode(c: Fields, ts: number, cause: number, out: EventSink): DomainError | null {
+    const account = this.existingAccount(c, "margin.mode", "account");
+    if (typeof account !== "number") return account;
+    const mode = c["mode"];
+    if (mode !== "standard" && mode !== "portfolio")
+      return domainError(
+        "invalid",
+        `margin.mode.mode: ${describeValue(mode)} is not "standard" or "portfolio"`,
+      );
+    const portfolio = mode === "portfolio";
+    const id = this.ledger.accountId(account);
+    if (this.positions.portfolio(account) !== portfolio) {
+      if (this.watch.isFrozen(account) || this.watch.stateOf(account) >= LIQUIDATING)
+        return domainError(
+          "reduce_only",
+          `margin.mode.account: "${id}" is being liquidated or is frozen on a bad price; its margin mode cannot change now`,
+        );
+      const before = this.margin.check(account, ts);
+      this.positions.setPortfolio(account, portfolio);
+      const after = this.margin.check(account, ts);
+      if (after.initialEquity < after.crossInitial && after.crossInitial > before.crossInitial) {
+        this.positions.setPortfolio(account, !portfolio);
+        const quote = this.config.assets[this.quote] as AssetConfig;
+        const q = (wad: bigint) => formatDecimal(wadToRaw(wad, quote.decimals, "ceil"), quote.decimals);
+        return domainError(
+          "insufficient_margin",
+          `margin.mode.mode: ${mode} margin needs ${q(after.crossInitial)} ${quote.id} of initial margin against ${q(after.initialEquity > 0n ? after.initialEquity : 0n)} ${quote.id} of equity`,
+        );
+      }
+      this.watch.touch(account);
+    }
+    this.now = ts;
+    out.push({ seq: ++this.eventSeq, ts, type: "margin.mode", cause, account: id, mode });
     return null;
   }
 

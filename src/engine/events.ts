@@ -105,6 +105,26 @@ export interface AccountEvent extends EventHeader {
   /** Per asset: the most that can be withdrawn now without falling below initial margin. */
   readonly availableToWithdraw: Readonly<Record<string, string>>;
   readonly prices: readonly PriceLine[];
+  readonly marginMode: "standard" | "portfolio";
+  /** Portfolio mode: per underlying, the worst scenario and each position's loss in it; null in standard mode. */
+  readonly portfolio: readonly PortfolioLine[] | null;
+}
+
+/** One underlying of an account's portfolio margin (quote asset; requirements rounded up). */
+export interface PortfolioLine {
+  readonly index: string;
+  /** The worst scenario: spot move (fraction), volatility move, and the share of its loss that counts; null when no scenario loses. */
+  readonly scenario: {
+    readonly spotMove: string;
+    readonly volMove: "up" | "none" | "down";
+    readonly weight: string;
+  } | null;
+  readonly worstLoss: string;
+  readonly contingency: string;
+  readonly maintenance: string;
+  readonly initial: string;
+  /** Each position's weighted loss in the worst scenario (negative: a gain). */
+  readonly positions: readonly { readonly symbol: string; readonly loss: string }[];
 }
 
 /** A fill applied to both sides' positions (from the engine's book, or reported by an external matcher). */
@@ -300,6 +320,13 @@ export interface PositionModeEvent extends EventHeader {
   readonly leverage: string | null;
 }
 
+/** An account's margin mode changed (or was confirmed): standard rules, or portfolio scenarios. */
+export interface MarginModeEvent extends EventHeader {
+  readonly type: "margin.mode";
+  readonly account: string;
+  readonly mode: "standard" | "portfolio";
+}
+
 export interface EndEvent extends EventHeader {
   readonly type: "end";
   readonly stateHash: string;
@@ -315,6 +342,7 @@ export type EngineEvent =
   | TradeEvent
   | PositionEvent
   | PositionModeEvent
+  | MarginModeEvent
   | OrderAcceptedEvent
   | OrderRejectedEvent
   | OrderCancelledEvent

@@ -109,8 +109,15 @@ export class SweepFeed {
       const scratch = this.scratch;
       scratch.slot[n] = slot;
       scratch.instrument[n] = no;
-      if (p.isolated || instrument.inverse || p.underlying !== null || p.mark.price === null) {
-        // Not linear in its mark here: every move of it (for an option, of its forward too) names the account.
+      if (
+        p.isolated ||
+        instrument.inverse ||
+        p.underlying !== null ||
+        f.portfolio !== null ||
+        p.mark.price === null
+      ) {
+        // Not linear in its mark here (or margined by scenarios): every move of it (for an option, of its
+        // forward too) names the account.
         scratch.mark[n] = Number.NaN;
         n++;
         continue;

@@ -3,11 +3,13 @@
 // age and status. All arithmetic is on wads; figures leave at the quote asset's decimals, requirements rounded
 // up and equity down (docs/margin.md).
 import type { AssetConfig, InstrumentConfig, MarginModelConfig, MarketConfig } from "../config/types.js";
+import { fixedToNumber } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
 import { WAD, wadAbs, wadDiv, wadFromRaw, wadMul, wadOf, wadOfPrice } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { MarketPrices } from "../prices/market-prices.js";
 import type { PriceStatus } from "../prices/priced.js";
+import { AccountPortfolio, type PortfolioGroup, type PortfolioPosition } from "./account-portfolio.js";
 import { flatCollateralValue, priceQualityFactor, tieredCollateralValue } from "./collateral-weight.js";
 import {
   crossLiquidationPriceInverse,
@@ -78,6 +80,8 @@ export interface PositionFigures {
 export interface AccountFigures {
   readonly collateral: readonly CollateralFigures[];
   readonly positions: readonly PositionFigures[];
+  /** Portfolio margin by underlying, for an account in portfolio mode (null in standard mode). */
+  readonly portfolio: readonly PortfolioGroup[] | null;
   // In the quote asset, wad:
   readonly collateralValue: bigint;
   /** Collateral plus all unrealised PnL. */
@@ -114,6 +118,9 @@ export class AccountMargin {
     call: boolean;
   } | null)[];
   private readonly quote = optionQuote();
+  private readonly portfolio: AccountPortfolio | null;
+  /** lotSize × contractSize per instrument, in float: a position's size for the portfolio scenarios. */
+  private readonly unitFloat: Float64Array;
 
   constructor(
     config: MarketConfig,
@@ -127,6 +134,11 @@ export class AccountMargin {
     this.positions = positions;
     this.prices = prices;
     this.options = options;
+    this.portfolio = new AccountPortfolio(config, prices, options);
+    this.unitFloat = Float64Array.from(
+      config.instruments,
+      (i) => fixedToNumber(i.lotSize) * fixedToNumber(i.contractSize),
+    );
     this.optionTerms = config.instruments.map((i) =>
       i.optionMargin === null || i.strike === null
         ? null
@@ -185,15 +197,19 @@ export class AccountMargin {
     let isolatedMargin = 0n;
     let isolatedMaintenance = 0n;
     let orderReserve = 0n;
+    for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot))
+      if (this.positions.lots(slot) !== 0) positions.push(this.position(slot, now));
+    const portfolio =
+      this.portfolio !== null && this.positions.portfolio(account)
+        ? this.applyPortfolio(account, positions, now)
+        : null;
+    let j = 0;
     for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot)) {
       const resting = this.positions.openLots(slot, 0) + this.positions.openLots(slot, 1) > 0;
-      if (this.positions.lots(slot) === 0) {
-        if (resting) orderReserve += this.orderReserve(slot, now, null);
-        continue;
-      }
-      const p = this.position(slot, now);
-      positions.push(p);
-      if (resting) orderReserve += this.orderReserve(slot, now, p);
+      const held = this.positions.lots(slot) !== 0 ? (positions[j++] as PositionFigures) : null;
+      if (resting) orderReserve += portfolio?.orders.get(slot) ?? this.orderReserve(slot, now, held);
+    }
+    for (const p of positions) {
       allPnl += p.unrealizedPnlQuote;
       if (p.isolated) {
         isolatedMargin += p.isolatedMarginQuote;
@@ -216,6 +232,7 @@ export class AccountMargin {
     const figures: AccountFigures = {
       collateral,
       positions,
+      portfolio: portfolio?.groups ?? null,
       collateralValue,
       equity: collateralValue + allPnl,
       crossEquity,
@@ -226,8 +243,97 @@ export class AccountMargin {
       crossMaintenance,
       freeCollateral: free > 0n ? free : 0n,
     };
-    if (liquidation) for (const p of positions) p.liquidationPrice = this.liquidationPrice(p, figures);
+    // Under portfolio margin no single mark decides: the scenarios do.
+    if (liquidation && portfolio === null)
+      for (const p of positions) p.liquidationPrice = this.liquidationPrice(p, figures);
     return figures;
+  }
+
+  /**
+   * Portfolio margin: each underlying's IM and MM shared among its positions by their loss in the worst scenario
+   * (equally when none loses: the contingency alone), replacing their standard figures in `positions`; and what
+   * each slot's resting orders reserve — the worse side's rise of the underlying's IM with the orders filled, plus
+   * the loss of filling at limits worse than the mark. Requirements leave the float scenarios rounded up.
+   */
+  private applyPortfolio(
+    account: number,
+    positions: PositionFigures[],
+    now: number,
+  ): { groups: PortfolioGroup[]; orders: Map<number, bigint> } {
+    const pm = this.portfolio as AccountPortfolio;
+    const list: PortfolioPosition[] = [];
+    for (const p of positions)
+      if (!p.isolated && pm.covers(p.instrument))
+        list.push({
+          slot: p.slot,
+          instrument: p.instrument,
+          qty: p.lots * (this.unitFloat[p.instrument] as number),
+        });
+    const groups = pm.evaluate(list, now);
+    for (const g of groups) {
+      let total = 0;
+      for (const loss of g.losses) if (loss > 0) total += loss;
+      g.slots.forEach((slot, k) => {
+        const loss = g.losses[k] as number;
+        const share = total > 0 ? (loss > 0 ? loss / total : 0) : 1 / g.slots.length;
+        const i = positions.findIndex((p) => p.slot === slot);
+        const p = positions[i] as PositionFigures;
+        const initial = wadCeilOfFloat(g.initial * share);
+        const maintenance = wadCeilOfFloat(g.maintenance * share);
+        positions[i] = { ...p, initial, maintenance, initialQuote: initial, maintenanceQuote: maintenance };
+      });
+    }
+    // Resting orders in the portfolio's underlyings.
+    const orders = new Map<number, bigint>();
+    for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot)) {
+      if (this.positions.openLots(slot, 0) + this.positions.openLots(slot, 1) === 0) continue;
+      const no = this.positions.instrument(slot);
+      if (this.positions.isolated(slot) || !pm.covers(no)) continue;
+      const index = (this.config.instruments[no] as InstrumentConfig).index;
+      const mine = list.filter(
+        (p) => (this.config.instruments[p.instrument] as InstrumentConfig).index === index,
+      );
+      // Alone, as the trials below are (without the offset across underlyings).
+      const base = mine.length === 0 ? 0 : (pm.evaluate(mine, now)[0]?.initial ?? 0);
+      const at = mine.findIndex((p) => p.slot === slot);
+      const held = at < 0 ? 0 : (mine[at] as PortfolioPosition).qty;
+      const mark = this.positions.lots(slot) === 0 ? null : (positions.find((p) => p.slot === slot) ?? null);
+      let worst = 0n;
+      let priced = true;
+      for (const side of [0, 1] as const) {
+        const lots = this.positions.openLots(slot, side);
+        if (lots === 0) continue;
+        const qty = held + (side === 0 ? 1 : -1) * lots * (this.unitFloat[no] as number);
+        const trial = mine.filter((p) => p.slot !== slot);
+        trial.push({ slot, instrument: no, qty });
+        const after = pm.evaluate(trial, now).find((g) => g.index === index);
+        if (after === undefined) {
+          priced = false; // the underlying cannot be priced: the standard reserve applies
+          break;
+        }
+        const rise = wadCeilOfFloat(after.initial - base);
+        const need = rise + this.fillLoss(slot, side, now, mark);
+        if (need > worst) worst = need;
+      }
+      if (priced) orders.set(slot, worst);
+    }
+    return { groups, orders };
+  }
+
+  /** The loss of filling a slot's resting orders on one side at their limits, where worse than the mark (wad). */
+  private fillLoss(slot: number, side: 0 | 1, now: number, p: PositionFigures | null): bigint {
+    const no = this.positions.instrument(slot);
+    const instrument = this.config.instruments[no] as InstrumentConfig;
+    const mark =
+      p?.mark.price ??
+      (this.optionTerms[no] === null ? this.markOf(instrument, 0n, now) : this.optionMarkOf(no, 0n, now))
+        .price;
+    if (mark === null || mark === 0n) return 0n;
+    const orders = BigInt(this.positions.openLots(slot, side)) * unitOf(instrument);
+    const value = this.positions.openValue(slot, side);
+    const atMark = wadMul(orders, mark, "floor");
+    const loss = side === 0 ? value - atMark : atMark - value;
+    return loss > 0n ? loss : 0n;
   }
 
   /**
@@ -565,6 +671,14 @@ export class AccountMargin {
       model,
     });
   }
+}
+
+/** A float requirement (quote asset) as a wad, rounded up at a millionth (or a unit past 2^53 millionths). */
+function wadCeilOfFloat(x: number): bigint {
+  if (!(x > 0)) return 0n;
+  const up = x * (1 + 1e-12); // the scenarios' float error is far below this
+  const micros = Math.ceil(up * 1e6);
+  return Number.isSafeInteger(micros) ? BigInt(micros) * 10n ** 12n : BigInt(Math.ceil(up)) * WAD;
 }
 
 /** The margin model of a perpetual or future; an option reaching it is a bug (options have their own rules). */

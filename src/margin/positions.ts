@@ -43,6 +43,8 @@ export class Positions {
   private readonly slotByKey = new Map<number, number>();
   private headOf = new Int32Array(0);
   private slotsOf = new Uint8Array(0);
+  /** Accounts margined by portfolio scenarios (`margin.mode`), 1; standard rules, 0. */
+  private portfolioOf = new Uint8Array(0);
 
   /** The slot of (account, instrument), or -1. */
   slot(account: number, instrument: number): number {
@@ -183,6 +185,16 @@ export class Positions {
     return false;
   }
 
+  /** Whether the account is margined by portfolio scenarios. */
+  portfolio(account: number): boolean {
+    return account < this.portfolioOf.length && this.portfolioOf[account] === 1;
+  }
+
+  setPortfolio(account: number, on: boolean): void {
+    if (account >= this.headOf.length) this.growAccounts(account + 1);
+    this.portfolioOf[account] = on ? 1 : 0;
+  }
+
   setMode(slot: number, isolated: boolean, leverage: bigint): void {
     assert(leverage >= 0n, "positions: negative leverage");
     this.isolatedOf[slot] = isolated ? 1 : 0;
@@ -249,6 +261,10 @@ export class Positions {
     slots.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     for (const s of slots)
       yield `position ${accountId(this.accountOf[s] as number)} ${this.instrumentOf[s]} ${this.lotsOf[s]} ${this.entryValueOf[s]} ${this.isolatedOf[s]} ${this.leverageOf[s]}`;
+    const portfolio: string[] = [];
+    for (let a = 0; a < this.portfolioOf.length; a++)
+      if (this.portfolioOf[a] === 1) portfolio.push(accountId(a));
+    for (const id of portfolio.sort()) yield `margin.mode ${id} portfolio`;
   }
 
   private grow(capacity: number): void {
@@ -279,8 +295,11 @@ export class Positions {
     head.set(this.headOf);
     const slots = new Uint8Array(size);
     slots.set(this.slotsOf);
+    const portfolio = new Uint8Array(size);
+    portfolio.set(this.portfolioOf);
     this.headOf = head;
     this.slotsOf = slots;
+    this.portfolioOf = portfolio;
   }
 }
 

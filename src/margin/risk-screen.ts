@@ -51,7 +51,7 @@ export class RiskScreen {
   crossMaintenance = 0;
   /** |float figure − exact figure| ≤ bound for each of the figures above. */
   bound = 0;
-  /** The screen cannot decide for this account (an isolated position, an option): use the exact path. */
+  /** The screen cannot decide for this account (an isolated position, an option, portfolio margin): use the exact path. */
   exactOnly = false;
 
   constructor(config: MarketConfig, ledger: Ledger, positions: Positions) {
@@ -122,6 +122,11 @@ export class RiskScreen {
     extraLots = 0,
     extraValue = 0,
   ): void {
+    if (this.positions.portfolio(account)) {
+      // Portfolio margin is priced on scenarios the screen does not run: the exact path decides.
+      this.exactOnly = true;
+      return;
+    }
     let collateral = 0;
     let absSum = 0;
     let priceSlack = 0;
