@@ -54,7 +54,7 @@ describe("docs/schema", () => {
       expect(validateEvent(e), `${JSON.stringify(e)}: ${ajv.errorsText(validateEvent.errors)}`).toBe(true);
   });
 
-  it("the liquidation scenarios' and a smile's events match events.schema.json, their commands commands.schema.json", () => {
+  it("the liquidation and options scenarios' and a smile's events match events.schema.json, their commands commands.schema.json", () => {
     const checkAll = (configPath: string, commands: Record<string, unknown>[]) => {
       const loaded = loadConfig(read(configPath));
       if (!loaded.ok) throw new Error(configPath);
@@ -92,6 +92,28 @@ describe("docs/schema", () => {
         "socialized_loss",
         "margin.override",
         "margin",
+      ]),
+    );
+    const optionTypes = new Set<string>();
+    for (const name of ["short-call-rally", "expiry", "surface-breaker"]) {
+      const lines = readFileSync(join(ROOT, `examples/options/${name}.jsonl`), "utf8")
+        .trim()
+        .split("\n");
+      for (const e of checkAll(
+        "examples/options/options.config.json",
+        lines.map((l) => JSON.parse(l)),
+      ))
+        optionTypes.add(e.type);
+    }
+    expect([...optionTypes]).toEqual(
+      expect.arrayContaining([
+        "surface",
+        "breaker",
+        "settlement",
+        "liquidation",
+        "insurance",
+        "margin",
+        "account",
       ]),
     );
     const ts = 1_700_000_000_000;
