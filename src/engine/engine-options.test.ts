@@ -157,6 +157,23 @@ describe("option margin and trading", () => {
   });
 });
 
+describe("option liquidation through the book", () => {
+  it("pays no more than the band above the mark: a far ask is left, the fund takes the position over", () => {
+    const { e, smile, price, order } = setUp();
+    smile(T0, EXPIRY, 10_000);
+    e.apply({ type: "deposit", ts: T0, account: "w", asset: "USDC", amount: "2300" });
+    e.apply({ type: "fill", ts: T0, symbol: "C", buyer: "b", seller: "w", qty: "1", price: "720" });
+    // An ask far above any fair value: within the short's bankruptcy price, beyond the band (5 % of the forward).
+    order(T0, "c", "far", "C", "sell", "1", "2900");
+    const events = price(T0 + 1, "11500");
+    const mark = e.prices.markPrice("C", T0 + 1)?.value as number;
+    const trades = of(events, "trade").filter((t) => t.buyer === "w" && t.seller !== "sys:insurance");
+    for (const t of trades) expect(Number(t.price)).toBeLessThanOrEqual(mark + 0.05 * 11_500);
+    expect(trades.some((t) => t.seller === "c")).toBe(false);
+    expect(of(events, "liquidation").find((x) => x.account === "w")).toMatchObject({ via: "insurance" });
+  });
+});
+
 describe("option expiry", () => {
   it("settles at intrinsic value on the index TWAP of the last 30 minutes, all positions in one step", () => {
     const { e, smile, price } = setUp();
@@ -247,5 +264,20 @@ describe("option position bookkeeping", () => {
       underlying: "8000",
     });
     expect(e.ledger.balance(e.ledger.account("b"), 0)).toBe((100_000n - 450n) * 1_000_000n);
+  });
+});
+
+describe("option marks between smiles", () => {
+  it("keep the slice's implied volatility as time passes: the option decays, its volatility does not grow", () => {
+    const { e, smile, price } = setUp({ volatility: { staleAfterMs: 40 * DAY } });
+    smile(T0, EXPIRY, 10_000);
+    const at = (ts: number) => e.prices.markPrice("C", ts)?.value as number;
+    const v0 = at(T0);
+    price(T0 + 15 * DAY, "10000");
+    const v15 = at(T0 + 15 * DAY);
+    // At the money with a flat volatility: value ∝ √T, so half the time leaves 1/√2 of the value.
+    expect(v15 / v0).toBeCloseTo(Math.SQRT1_2, 3);
+    price(EXPIRY - 1, "10000");
+    expect(at(EXPIRY - 1)).toBeLessThan(1);
   });
 });

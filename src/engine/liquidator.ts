@@ -67,6 +67,7 @@ export class Liquidator {
   private readonly fundAsset: number;
   /** One unit of the quote asset at its decimals, as a wad. */
   private readonly quoteUnit: bigint;
+  private readonly bandWad: readonly bigint[];
   private readonly tickWad: readonly bigint[];
   private readonly priceDecimals: readonly number[];
   /** ADL queues ranked in this command, by instrument and side (positions are read live: sizes change as it goes). */
@@ -84,6 +85,7 @@ export class Liquidator {
     this.fundAsset = ledger.asset(config.insuranceFund.asset);
     this.quoteUnit = 10n ** BigInt(18 - this.quoteDecimals);
     this.tickWad = config.instruments.map((i) => wadOf(i.tickSize));
+    this.bandWad = config.instruments.map((i) => wadOf(i.priceBand));
     this.priceDecimals = config.instruments.map(
       (i) => config.indices.find((x) => x.id === i.index)?.priceDecimals ?? 8,
     );
@@ -169,7 +171,7 @@ export class Liquidator {
       no,
       side,
       lots,
-      this.bankruptcyTicks(worst, f),
+      this.bookLimit(worst, f),
       `liq:${decision}`,
       now,
       cause,
@@ -336,6 +338,25 @@ export class Liquidator {
     const tick = this.tickWad[p.instrument] as bigint;
     const ticks = p.lots > 0 ? (price + tick - 1n) / tick : price / tick;
     return ticks < 1n ? 1 : Number(ticks);
+  }
+
+  /**
+   * The limit of a liquidation's book order: the bankruptcy price; for an option no further than its price band
+   * from the mark (`priceBand` × the forward), since a short option's bankruptcy price can be far above its value
+   * and a thin book would be paid that (what a normal order could not pay). The rest goes to the fund or ADL.
+   */
+  private bookLimit(p: PositionFigures, f: AccountFigures): number {
+    const ticks = this.bankruptcyTicks(p, f);
+    if (p.underlying === null || p.mark.price === null) return ticks;
+    const width = wadMul(p.underlying, this.bandWad[p.instrument] as bigint, "floor");
+    const tick = this.tickWad[p.instrument] as bigint;
+    if (p.lots < 0) {
+      const edge = Number((p.mark.price + width) / tick); // a buy: down to the grid
+      return Math.max(1, Math.min(ticks, edge));
+    }
+    const low = p.mark.price - width;
+    const edge = low <= 0n ? 1 : Number((low + tick - 1n) / tick); // a sell: up to the grid
+    return Math.max(ticks, edge);
   }
 
   private priceWad(no: number, ticks: number): bigint {

@@ -90,13 +90,23 @@ export class SurfaceBook {
     return { accepted: true, params: fit.params, rmse: fit.rmse, method: fit.method };
   }
 
-  /** The surface of an index at `now`: its unexpired slices, each at its time to expiry. */
+  /**
+   * The surface of an index at `now`: its unexpired slices, each at its time to expiry and with the implied
+   * volatilities it was fitted with (sticky moneyness): total variance λ·w(k), λ = T_now / T_fit, which is raw SVI
+   * with (λa, λb, ρ, m, σ). Keeping w itself would keep each option's value as time passes (no decay) and push its
+   * implied volatility up as √(T_fit / T_now).
+   */
   surfaceAt(index: string, now: number): SviSurface {
     const list = this.slices.get(index) ?? [];
     return {
       slices: list
         .filter((s) => s.expiry > now)
-        .map((s) => ({ t: (s.expiry - now) / YEAR_MS, params: s.params })),
+        .map((s) => {
+          const t = (s.expiry - now) / YEAR_MS;
+          if (s.fittedTs === now) return { t, params: s.params };
+          const l = (s.expiry - now) / (s.expiry - s.fittedTs);
+          return { t, params: { ...s.params, a: s.params.a * l, b: s.params.b * l } };
+        }),
     };
   }
 
