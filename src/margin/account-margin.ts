@@ -118,9 +118,22 @@ export class AccountMargin {
     call: boolean;
   } | null)[];
   private readonly quote = optionQuote();
-  private readonly portfolio: AccountPortfolio | null;
+  private readonly portfolio: AccountPortfolio;
   /** lotSize × contractSize per instrument, in float: a position's size for the portfolio scenarios. */
   private readonly unitFloat: Float64Array;
+  private readonly unitWad: readonly bigint[];
+  /** Options' marks and forwards as wads, with the (prices revision, time) they were read at. Not state. */
+  private readonly optionReads: (
+    | {
+        revision: number;
+        ts: number;
+        price: bigint | null;
+        status: PriceStatus;
+        ageMs: number;
+        underlying: bigint;
+      }
+    | undefined
+  )[] = [];
 
   constructor(
     config: MarketConfig,
@@ -135,6 +148,7 @@ export class AccountMargin {
     this.prices = prices;
     this.options = options;
     this.portfolio = new AccountPortfolio(config, prices, options);
+    this.unitWad = config.instruments.map(unitOf);
     this.unitFloat = Float64Array.from(
       config.instruments,
       (i) => fixedToNumber(i.lotSize) * fixedToNumber(i.contractSize),
@@ -197,12 +211,13 @@ export class AccountMargin {
     let isolatedMargin = 0n;
     let isolatedMaintenance = 0n;
     let orderReserve = 0n;
+    // Portfolio margin needs only sizes: its groups are decided first, and the positions it covers skip the
+    // standard requirements it replaces.
+    const pm = this.positions.portfolio(account) ? this.portfolioGroups(account, now) : null;
     for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot))
-      if (this.positions.lots(slot) !== 0) positions.push(this.position(slot, now));
-    const portfolio =
-      this.portfolio !== null && this.positions.portfolio(account)
-        ? this.applyPortfolio(account, positions, now)
-        : null;
+      if (this.positions.lots(slot) !== 0)
+        positions.push(this.position(slot, now, pm?.covered.has(slot) ?? false));
+    const portfolio = pm === null ? null : this.applyPortfolio(account, positions, pm, now);
     let j = 0;
     for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot)) {
       const resting = this.positions.openLots(slot, 0) + this.positions.openLots(slot, 1) > 0;
@@ -255,21 +270,33 @@ export class AccountMargin {
    * each slot's resting orders reserve — the worse side's rise of the underlying's IM with the orders filled, plus
    * the loss of filling at limits worse than the mark. Requirements leave the float scenarios rounded up.
    */
+  /** The account's cross positions in covered instruments, and the groups the scenarios could price. */
+  private portfolioGroups(
+    account: number,
+    now: number,
+  ): { list: PortfolioPosition[]; groups: PortfolioGroup[]; covered: Set<number> } {
+    const pm = this.portfolio;
+    const list: PortfolioPosition[] = [];
+    for (let slot = this.positions.first(account); slot >= 0; slot = this.positions.next(slot)) {
+      const lots = this.positions.lots(slot);
+      const no = this.positions.instrument(slot);
+      if (lots !== 0 && !this.positions.isolated(slot) && pm.covers(no))
+        list.push({ slot, instrument: no, qty: lots * (this.unitFloat[no] as number) });
+    }
+    const groups = pm.evaluate(list, now);
+    const covered = new Set<number>();
+    for (const g of groups) for (const slot of g.slots) covered.add(slot);
+    return { list, groups, covered };
+  }
+
   private applyPortfolio(
     account: number,
     positions: PositionFigures[],
+    portfolio: { list: PortfolioPosition[]; groups: PortfolioGroup[] },
     now: number,
   ): { groups: PortfolioGroup[]; orders: Map<number, bigint> } {
-    const pm = this.portfolio as AccountPortfolio;
-    const list: PortfolioPosition[] = [];
-    for (const p of positions)
-      if (!p.isolated && pm.covers(p.instrument))
-        list.push({
-          slot: p.slot,
-          instrument: p.instrument,
-          qty: p.lots * (this.unitFloat[p.instrument] as number),
-        });
-    const groups = pm.evaluate(list, now);
+    const pm = this.portfolio;
+    const { list, groups } = portfolio;
     for (const g of groups) {
       let total = 0;
       for (const loss of g.losses) if (loss > 0) total += loss;
@@ -504,15 +531,29 @@ export class AccountMargin {
    * is measured on — the strike when there is no forward yet (the mark is then unavailable and nothing new trades).
    */
   private optionMarkOf(no: number, entryPrice: bigint, now: number): PriceUsed & { underlying: bigint } {
-    const instrument = this.config.instruments[no] as InstrumentConfig;
-    assert(this.options !== null, "margin: an option position without option marks");
-    const decimals = this.priceDecimals.get(instrument.index) ?? 8;
-    const q = this.options.quote(no, now, this.quote);
-    const underlying =
-      q.forward > 0 ? wadOfPrice(q.forward, decimals) : (this.optionTerms[no] as { strike: bigint }).strike;
-    if (q.value >= 0)
-      return { price: wadOfPrice(q.value, decimals), status: q.status, ageMs: q.ageMs, underlying };
-    return { price: entryPrice, status: "unavailable", ageMs: 0, underlying };
+    // Read once per option per (prices revision, time): every account holding it then reads the same wads.
+    let read = this.optionReads[no];
+    if (read === undefined || read.revision !== this.prices.revision || read.ts !== now) {
+      const instrument = this.config.instruments[no] as InstrumentConfig;
+      assert(this.options !== null, "margin: an option position without option marks");
+      const decimals = this.priceDecimals.get(instrument.index) ?? 8;
+      const q = this.options.quote(no, now, this.quote);
+      read = {
+        revision: this.prices.revision,
+        ts: now,
+        price: q.value >= 0 ? wadOfPrice(q.value, decimals) : null,
+        status: q.status,
+        ageMs: q.ageMs,
+        underlying:
+          q.forward > 0
+            ? wadOfPrice(q.forward, decimals)
+            : (this.optionTerms[no] as { strike: bigint }).strike,
+      };
+      this.optionReads[no] = read;
+    }
+    if (read.price !== null)
+      return { price: read.price, status: read.status, ageMs: read.ageMs, underlying: read.underlying };
+    return { price: entryPrice, status: "unavailable", ageMs: 0, underlying: read.underlying };
   }
 
   /** IM and MM of a signed option exposure (base units, wad) at mark `m` on `underlying` (quote asset, wad, up). */
@@ -556,15 +597,17 @@ export class AccountMargin {
   }
 
   /** A position in an option: valued at its option mark, margined by the option rules, never isolated. */
-  private optionPosition(slot: number, no: number, now: number): PositionFigures {
+  private optionPosition(slot: number, no: number, now: number, scenarios: boolean): PositionFigures {
     const lots = this.positions.lots(slot);
     const entryValue = this.positions.entryValue(slot);
-    const exposure = BigInt(lots) * unitOf(this.config.instruments[no] as InstrumentConfig);
+    const exposure = BigInt(lots) * (this.unitWad[no] as bigint);
     const entryPrice = linearEntryPrice(exposure, entryValue);
     const { underlying, ...mark } = this.optionMarkOf(no, entryPrice, now);
     const m = mark.price as bigint;
     const upnl = linearUnrealizedPnl(exposure, entryValue, m);
-    const { initial, maintenance } = this.optionRequirements(no, exposure, m, underlying);
+    const { initial, maintenance } = scenarios
+      ? NO_REQUIREMENT
+      : this.optionRequirements(no, exposure, m, underlying);
     return {
       slot,
       instrument: no,
@@ -587,9 +630,11 @@ export class AccountMargin {
     };
   }
 
-  private position(slot: number, now: number): PositionFigures {
+  /** A position's figures; `scenarios`: its requirements come from portfolio margin (left 0 here). */
+  private position(slot: number, now: number, scenarios: boolean): PositionFigures {
     const instrumentNo = this.positions.instrument(slot);
-    if (this.optionTerms[instrumentNo] !== null) return this.optionPosition(slot, instrumentNo, now);
+    if (this.optionTerms[instrumentNo] !== null)
+      return this.optionPosition(slot, instrumentNo, now, scenarios);
     const instrument = this.config.instruments[instrumentNo] as InstrumentConfig;
     const lots = this.positions.lots(slot);
     const entryValue = this.positions.entryValue(slot);
@@ -672,6 +717,8 @@ export class AccountMargin {
     });
   }
 }
+
+const NO_REQUIREMENT = { initial: 0n, maintenance: 0n } as const;
 
 /** A float requirement (quote asset) as a wad, rounded up at a millionth (or a unit past 2^53 millionths). */
 function wadCeilOfFloat(x: number): bigint {

@@ -12,6 +12,7 @@ import { black76Price, CALL, type OptionSide, PUT } from "../volatility/black76.
 import type { SurfaceBook, SurfaceRead } from "../volatility/surface-book.js";
 
 const YEAR_MS = 365 * 86_400_000;
+const STATUSES: readonly PriceStatus[] = ["ok", "degraded", "unavailable"];
 
 /** What an option's mark was made of, for margin (the forward) and portfolio margin (volatility, time). */
 export interface OptionQuote {
@@ -55,12 +56,23 @@ export class OptionMarks implements OptionMarkSource {
   private readonly bySymbol = new Map<string, number>();
   private readonly read: SurfaceRead = { vol: Number.NaN, fittedTs: Number.NaN };
   private readonly scratch = optionQuote();
+  /** Each option's quote as last computed, and the (prices revision, time) it holds for: every account holding the
+   * option reads it at the same moment, and it is priced once. */
+  private readonly cached: Float64Array;
+  private readonly cachedStatus: Uint8Array;
+  private readonly cachedRevision: Float64Array;
+  private readonly cachedTs: Float64Array;
 
   constructor(config: MarketConfig, prices: MarketPrices, surfaces: SurfaceBook) {
     this.prices = prices;
     this.surfaces = surfaces;
     this.staleAfterMs = config.volatility.staleAfterMs;
     this.tripAfter = config.volatility.tripAfterRefusals;
+    const n = config.instruments.length;
+    this.cached = new Float64Array(5 * n);
+    this.cachedStatus = new Uint8Array(n);
+    this.cachedRevision = new Float64Array(n).fill(-1);
+    this.cachedTs = new Float64Array(n).fill(Number.NaN);
     this.terms = config.instruments.map((instrument: InstrumentConfig, no) => {
       if (instrument.kind !== "option") return null;
       this.bySymbol.set(instrument.symbol, no);
@@ -98,6 +110,30 @@ export class OptionMarks implements OptionMarkSource {
 
   /** Option `no`'s mark at `now` and what it was made of, into `out`. */
   quote(no: number, now: number, out: OptionQuote): OptionQuote {
+    const c = this.cached;
+    const at = 5 * no;
+    if (this.cachedRevision[no] === this.prices.revision && this.cachedTs[no] === now) {
+      out.value = c[at] as number;
+      out.ageMs = c[at + 1] as number;
+      out.forward = c[at + 2] as number;
+      out.vol = c[at + 3] as number;
+      out.years = c[at + 4] as number;
+      out.status = STATUSES[this.cachedStatus[no] as number] as PriceStatus;
+      return out;
+    }
+    this.price(no, now, out);
+    c[at] = out.value;
+    c[at + 1] = out.ageMs;
+    c[at + 2] = out.forward;
+    c[at + 3] = out.vol;
+    c[at + 4] = out.years;
+    this.cachedStatus[no] = STATUSES.indexOf(out.status);
+    this.cachedRevision[no] = this.prices.revision;
+    this.cachedTs[no] = now;
+    return out;
+  }
+
+  private price(no: number, now: number, out: OptionQuote): OptionQuote {
     const terms = this.terms[no];
     if (terms === null || terms === undefined)
       throw new RangeError(`optionMarks: instrument ${no} is not an option`);

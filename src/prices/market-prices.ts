@@ -373,16 +373,17 @@ export class MarketPrices {
 
   /** The book's mid for an instrument's mark (NaN unless two-sided), sampled into its basis at the next computation. */
   observeBook(symbol: string, mid: number): void {
-    this.revision++;
     const m = this.markNo.get(symbol);
-    if (m !== undefined) (this.marks[m] as MarkState).bookPrice = mid;
+    if (m === undefined) return; // an option: its mark is the surface's
+    this.revision++;
+    (this.marks[m] as MarkState).bookPrice = mid;
   }
 
   /** A trade on an instrument: without a two-sided book, its price stands for the basis while fresh. */
   observeTrade(symbol: string, price: number, ts: number): void {
-    this.revision++;
     const m = this.markNo.get(symbol);
-    if (m === undefined) return;
+    if (m === undefined) return; // an option: its mark is the surface's
+    this.revision++;
     const mark = this.marks[m] as MarkState;
     mark.lastTrade = price;
     mark.lastTradeTs = ts;
