@@ -21,7 +21,7 @@ const RANKS: Record<string, number> = {
   cli: 7,
 };
 /** Same-rank imports that are allowed, documented in docs/architecture.md. */
-const SAME_RANK_ALLOWED = new Set(["margin→ledger", "cli→lab"]);
+const SAME_RANK_ALLOWED = new Set(["margin→ledger", "cli→lab", "cli→service"]);
 const PURE_BELOW = RANKS["journal"] as number;
 
 const root = join(import.meta.dirname, "..", "src");

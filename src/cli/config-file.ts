@@ -5,12 +5,20 @@ import type { MarketConfig } from "../config/types.js";
 import { UsageError } from "./usage-error.js";
 
 export function readConfigFile(path: string): MarketConfig {
-  let text: string;
+  return configFromText(readConfigText(path), path);
+}
+
+/** The text of a configuration file, or a usage error naming it. */
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     throw new UsageError(`config ${path}: cannot be read (${(error as Error).message})`);
   }
+}
+
+/** A configuration from its text (`path` names it in errors). */
+export function configFromText(text: string, path: string): MarketConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,6 +1,9 @@
 // The `plimsoll` command line (CONTRACT.md "Command line").
 import { parseArgs } from "node:util";
-import { readConfigFile } from "./config-file.js";
+import { JournalCorruption } from "../journal/file-journal.js";
+import { type RunningService, replayStore, serve } from "../service/serve.js";
+import { DEFAULT_STORE, storeConfig, storeDir } from "../service/store.js";
+import { configFromText, readConfigFile, readConfigText } from "./config-file.js";
 import { runDemo } from "./demo.js";
 import { runFiles } from "./run.js";
 import { UsageError } from "./usage-error.js";
@@ -12,11 +15,16 @@ commands:
       apply JSON Lines commands (stdin by default) and write JSON Lines events (stdout by default)
   demo
       run the bundled scenario and print a readable summary (what \`npm start\` does)
+  serve [--config FILE] [--store file:DIR] [--port N] [--host H]
+      the service: commands over HTTP, journaled (durable) before they are applied; the store keeps the journal
+      and the configuration it was created with (default store file:./plimsoll-data, port 8080)
+  replay --store file:DIR
+      rebuild the state from a store's journal and print its state hash
 
 exit codes: 0 done (rejected commands are events, not failures); 2 unusable arguments, configuration or input
 `;
 
-const PLANNED = new Set(["serve", "replay", "stress", "backtest", "calibrate", "explain"]);
+const PLANNED = new Set(["stress", "backtest", "calibrate", "explain"]);
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -26,6 +34,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await run(rest);
       case "demo":
         return await runDemo(rest);
+      case "serve":
+        return await serveCommand(rest);
+      case "replay":
+        return replayCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -52,6 +64,57 @@ async function run(args: readonly string[]): Promise<number> {
   if (values["config"] === undefined) throw new UsageError("--config FILE is required");
   const config = readConfigFile(values["config"]);
   await runFiles(config, values["input"], values["output"]);
+  return 0;
+}
+
+async function serveCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseOptions(args, { config: true, store: true, port: true, host: true });
+  const dir = storeDir(values["store"] ?? DEFAULT_STORE);
+  if (typeof dir !== "string") throw new UsageError(dir.error);
+  const text = values["config"] === undefined ? null : readConfigText(values["config"]);
+  if (text !== null) configFromText(text, values["config"] as string); // refused before the store is touched
+  const stored = storeConfig(dir, text);
+  if (typeof stored !== "string") throw new UsageError(stored.error);
+  const config = configFromText(stored, values["config"] ?? `${dir}/config.json`);
+  const port = Number(values["port"] ?? "8080");
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port ${values["port"]}: not a port number (0 to 65535; 0 picks a free one)`);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  let service: RunningService;
+  try {
+    service = await serve({ config, dir, port, host: values["host"] ?? "127.0.0.1", log });
+  } catch (error) {
+    if (error instanceof JournalCorruption) throw new UsageError(error.message);
+    throw error;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      log("plimsoll: stopping");
+      void service.close().then(resolve);
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  return 0;
+}
+
+function replayCommand(args: readonly string[]): number {
+  const { values } = parseOptions(args, { store: true });
+  if (values["store"] === undefined) throw new UsageError("--store file:DIR is required");
+  const dir = storeDir(values["store"]);
+  if (typeof dir !== "string") throw new UsageError(dir.error);
+  const stored = storeConfig(dir, null);
+  if (typeof stored !== "string") throw new UsageError(stored.error);
+  const config = configFromText(stored, `${dir}/config.json`);
+  try {
+    const { engine, recovery } = replayStore(config, dir, (line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(
+      `${JSON.stringify({ commands: recovery.records.length, stateHash: engine.stateHash() })}\n`,
+    );
+  } catch (error) {
+    if (error instanceof JournalCorruption) throw new UsageError(error.message);
+    throw error;
+  }
   return 0;
 }
 

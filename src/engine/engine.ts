@@ -20,7 +20,7 @@ import { SurfaceBook } from "../volatility/surface-book.js";
 import { accountEvent } from "./account-view.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
-import { BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
+import { type AccountEvent, BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
 import { Expiry } from "./expiry.js";
 import { Funding } from "./funding.js";
 import { Liquidator } from "./liquidator.js";
@@ -579,6 +579,33 @@ export class Engine {
       "insufficient_margin",
       `${type}.amount: ${formatDecimal(amount, assetConfig.decimals)} ${assetConfig.id} would leave the account ${q(after.crossInitial - after.initialEquity)} ${quote.id} short of its initial margin of ${q(after.crossInitial)} ${quote.id} (available to withdraw: ${formatDecimal(this.margin.availableToWithdraw(account, asset, before, now), assetConfig.decimals)} ${assetConfig.id})`,
     );
+  }
+
+  /**
+   * An account's view as of the last command, read without a command (seq and cause 0): what a service answers to
+   * a GET, which must not change the sequence. Null for an account the ledger has never seen.
+   */
+  readAccount(id: string): AccountEvent | null {
+    const account = this.ledger.account(id);
+    if (account < 0) return null;
+    const figures = this.margin.figures(account, this.now);
+    const available = this.config.assets.map((_, asset) =>
+      this.margin.availableToWithdraw(account, asset, figures, this.now),
+    );
+    return accountEvent(
+      { seq: 0, ts: this.now, cause: 0, state: STATE_NAMES[this.watch.stateOf(account)] },
+      this.config,
+      this.ledger,
+      account,
+      figures,
+      available,
+      (p) => this.liquidator.ranking.quantile(p.slot, Number(p.mark.price as bigint) / 1e18, this.now),
+    );
+  }
+
+  /** Time of the last accepted command. */
+  get clock(): number {
+    return this.now;
   }
 
   private accountView(account: number, ts: number, cause: number): EngineEvent {

@@ -1,0 +1,69 @@
+// The HTTP API (CONTRACT.md "HTTP"): commands in (one JSON object, or JSON Lines), answered once they are durable
+// and applied, with their events; reads of accounts, events and the state hash; health.
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Engine } from "../engine/engine.js";
+import { Overloaded, type Sequencer } from "./sequencer.js";
+
+/** Explicit limits: a request's body and its commands. */
+export const BODY_LIMIT = 4 << 20;
+export const BATCH_LIMIT = 10_000;
+const EVENTS_PAGE = 10_000;
+
+export function httpApi(engine: Engine, sequencer: Sequencer): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  // Bodies arrive as text: each command is journaled as the client's JSON, re-serialised on one line.
+  app.addContentTypeParser(
+    ["application/json", "application/x-ndjson"],
+    { parseAs: "string" },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.post("/v1/commands", async (request, reply) => {
+    const text = typeof request.body === "string" ? request.body : "";
+    const ndjson = (request.headers["content-type"] ?? "").startsWith("application/x-ndjson");
+    const raw = ndjson ? text.split("\n").filter((l) => l.trim().length > 0) : [text];
+    if (raw.length === 0) return reply.code(400).send({ error: "body: no command" });
+    if (raw.length > BATCH_LIMIT)
+      return reply
+        .code(400)
+        .send({ error: `body: ${raw.length} commands, more than the ${BATCH_LIMIT} allowed` });
+    const lines: string[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw[i] as string);
+      } catch (error) {
+        return reply.code(400).send({ error: `line ${i + 1}: not JSON (${(error as Error).message})` });
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        return reply.code(400).send({ error: `line ${i + 1}: a command is a JSON object` });
+      lines.push(JSON.stringify(parsed));
+    }
+    try {
+      const events = await sequencer.submit(lines);
+      return { events: events.flat() };
+    } catch (error) {
+      if (error instanceof Overloaded) return reply.code(503).send({ error: error.message });
+      return reply.code(500).send({ error: (error as Error).message });
+    }
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/accounts/:id", async (request, reply) => {
+    const view = engine.readAccount(request.params.id);
+    if (view === null) return reply.code(404).send({ error: `account: "${request.params.id}" is not known` });
+    return view;
+  });
+
+  app.get<{ Querystring: { after?: string } }>("/v1/events", async (request, reply) => {
+    const after = request.query.after === undefined ? 0 : Number(request.query.after);
+    if (!Number.isSafeInteger(after) || after < 0)
+      return reply
+        .code(400)
+        .send({ error: `after: ${JSON.stringify(request.query.after)} is not a seq (an integer ≥ 0)` });
+    return { events: sequencer.eventsAfter(after, EVENTS_PAGE) };
+  });
+
+  app.get("/v1/state/hash", async () => ({ seq: sequencer.applied, stateHash: engine.stateHash() }));
+  app.get("/healthz", async () => ({ status: "ok", seq: sequencer.applied }));
+  return app;
+}
