@@ -6,7 +6,7 @@ import { AssertionError, assert, type DomainError, describeValue, domainError } 
 import { isId, parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { wadToRaw } from "../kernel/wad.js";
-import { INSURANCE, Ledger, reserved } from "../ledger/ledger.js";
+import { INSURANCE, Ledger, reserved, SYSTEM_ACCOUNTS } from "../ledger/ledger.js";
 import { LIQUIDATING, STATE_NAMES } from "../liquidation/margin-state.js";
 import { MarginWatch } from "../liquidation/margin-watch.js";
 import { AccountMargin } from "../margin/account-margin.js";
@@ -50,6 +50,20 @@ const AMOUNT_FIELD: Readonly<Record<MoneyCommand, string>> = {
   withdraw: "withdraw.amount",
   transfer: "transfer.amount",
 };
+
+/** The engine as a service's metrics see it (Engine.observe). */
+export interface EngineObservation {
+  readonly commands: number;
+  readonly rejected: number;
+  readonly events: number;
+  readonly indices: readonly { readonly id: string; readonly status: "ok" | "degraded" | "unavailable" }[];
+  readonly instruments: readonly {
+    readonly symbol: string;
+    readonly mode: "normal" | "reduce_only" | "halted";
+  }[];
+  readonly insuranceFund: { readonly asset: string; readonly balance: number };
+  readonly accounts: readonly { readonly state: string; readonly count: number }[];
+}
 
 export class Engine {
   readonly config: MarketConfig;
@@ -601,6 +615,40 @@ export class Engine {
       available,
       (p) => this.liquidator.ranking.quantile(p.slot, Number(p.mark.price as bigint) / 1e18, this.now),
     );
+  }
+
+  /** What a service's metrics and health read, as of the last command: not for hot paths. */
+  observe(): EngineObservation {
+    const fund = this.ledger.asset(this.config.insuranceFund.asset);
+    const byState = this.watch.countByState();
+    const flagged = byState.reduce((a, b) => a + b, 0);
+    // Every account the ledger knows but the system ones (the fund, clearing, fees).
+    const users = this.ledger.accountCount - SYSTEM_ACCOUNTS;
+    return {
+      commands: this.commandCount,
+      rejected: this.rejectedCount,
+      events: this.eventSeq,
+      indices: this.config.indices.map((i) => ({
+        id: i.id,
+        status: this.prices.indexPrice(i.id, this.now)?.status ?? "unavailable",
+      })),
+      instruments: this.config.instruments.map((i) => ({
+        symbol: i.symbol,
+        mode: this.expiry.isExpired(this.instrumentNo.get(i.symbol) as number)
+          ? "halted"
+          : this.prices.tradingMode(i.symbol),
+      })),
+      insuranceFund: {
+        asset: this.config.insuranceFund.asset,
+        balance:
+          Number(this.ledger.balance(INSURANCE, fund)) /
+          10 ** (this.config.assets[fund] as AssetConfig).decimals,
+      },
+      accounts: STATE_NAMES.map((state, k) => ({
+        state,
+        count: k === 0 ? users - flagged : (byState[k] as number),
+      })),
+    };
   }
 
   /** Time of the last accepted command. */

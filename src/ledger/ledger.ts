@@ -17,7 +17,7 @@ export const CLEARING_ACCOUNT = "sys:clearing";
 export const INSURANCE = 0;
 export const FEES = 1;
 export const CLEARING = 2;
-const SYSTEM_ACCOUNTS = 3;
+export const SYSTEM_ACCOUNTS = 3;
 
 /** Explicit limit on accounts: every structure indexed by account is bounded by it. */
 export const MAX_ACCOUNTS = 1 << 22;

@@ -125,6 +125,14 @@ export class MarginWatch {
     ).decimals;
   }
 
+  /** Accounts in each margin state but healthy (indexed by state; [0] is 0: healthy ones are not listed). */
+  countByState(): number[] {
+    const counts = [0, 0, 0, 0];
+    for (const a of this.flaggedList) counts[this.stateOf(a)] = (counts[this.stateOf(a)] as number) + 1;
+    counts[0] = 0;
+    return counts;
+  }
+
   stateOf(account: number): MarginState {
     return account < this.state.length ? (this.state[account] as MarginState) : HEALTHY;
   }

@@ -1,16 +1,26 @@
 // The HTTP API (CONTRACT.md "HTTP"): commands in (one JSON object, or JSON Lines), answered once they are durable
 // and applied, with their events; reads of accounts, events and the state hash; health.
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.js";
-import { Overloaded, type Sequencer } from "./sequencer.js";
+import type { EventStream } from "./event-stream.js";
+import type { Metrics } from "./metrics.js";
+import { MAX_KEY_LENGTH, Overloaded, type Sequencer } from "./sequencer.js";
 
 /** Explicit limits: a request's body and its commands. */
 export const BODY_LIMIT = 4 << 20;
 export const BATCH_LIMIT = 10_000;
 const EVENTS_PAGE = 10_000;
 
-export function httpApi(engine: Engine, sequencer: Sequencer): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+export async function httpApi(
+  engine: Engine,
+  sequencer: Sequencer,
+  metrics: Metrics,
+  stream: EventStream,
+): Promise<FastifyInstance> {
+  // On shutdown, open connections (keep-alive, streams) are cut: what was answered is already durable.
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true });
+  await app.register(websocket, { options: { maxPayload: 1 << 16 } });
   // Bodies arrive as text: each command is journaled as the client's JSON, re-serialised on one line.
   app.addContentTypeParser(
     ["application/json", "application/x-ndjson"],
@@ -19,6 +29,11 @@ export function httpApi(engine: Engine, sequencer: Sequencer): FastifyInstance {
   );
 
   app.post("/v1/commands", async (request, reply) => {
+    metrics.requests++;
+    const keyHeader = request.headers["idempotency-key"];
+    const key = typeof keyHeader === "string" ? keyHeader : null;
+    if (key !== null && (key.length === 0 || key.length > MAX_KEY_LENGTH))
+      return reply.code(400).send({ error: `Idempotency-Key: 1 to ${MAX_KEY_LENGTH} characters` });
     const text = typeof request.body === "string" ? request.body : "";
     const ndjson = (request.headers["content-type"] ?? "").startsWith("application/x-ndjson");
     const raw = ndjson ? text.split("\n").filter((l) => l.trim().length > 0) : [text];
@@ -40,8 +55,11 @@ export function httpApi(engine: Engine, sequencer: Sequencer): FastifyInstance {
       lines.push(JSON.stringify(parsed));
     }
     try {
-      const events = await sequencer.submit(lines);
-      return { events: events.flat() };
+      const r = await sequencer.submit(lines, key);
+      // A retry of a request already applied: its outcome, not a second application.
+      if (r.duplicate)
+        return { duplicate: true, first: r.first, events: r.events === null ? null : r.events.flat() };
+      return { events: (r.events as unknown[][]).flat() };
     } catch (error) {
       if (error instanceof Overloaded) return reply.code(503).send({ error: error.message });
       return reply.code(500).send({ error: (error as Error).message });
@@ -61,6 +79,20 @@ export function httpApi(engine: Engine, sequencer: Sequencer): FastifyInstance {
         .code(400)
         .send({ error: `after: ${JSON.stringify(request.query.after)} is not a seq (an integer ≥ 0)` });
     return { events: sequencer.eventsAfter(after, EVENTS_PAGE) };
+  });
+
+  app.get<{ Querystring: { after?: string } }>("/v1/stream", { websocket: true }, (socket, request) => {
+    const after = request.query.after === undefined ? null : Number(request.query.after);
+    if (after !== null && !(Number.isSafeInteger(after) && after >= 0)) {
+      socket.close(1008, "after: not a seq (an integer ≥ 0)");
+      return;
+    }
+    stream.add(socket, after === null ? [] : sequencer.eventsAfter(after, EVENTS_PAGE));
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    reply.type("text/plain; version=0.0.4; charset=utf-8");
+    return metrics.render(engine.observe(), stream.count);
   });
 
   app.get("/v1/state/hash", async () => ({ seq: sequencer.applied, stateHash: engine.stateHash() }));

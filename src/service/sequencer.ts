@@ -17,9 +17,47 @@ export interface SequencerOptions {
 }
 
 interface Pending {
+  /** What is journaled: the command's JSON, with the request's idempotency key on its first command. */
   readonly line: string;
+  /** Arrival time (performance.now()), for the tick-to-decision latency. */
+  readonly arrived: number;
   readonly resolve: (events: EngineEvent[]) => void;
   readonly reject: (error: Error) => void;
+}
+
+/** Explicit limit: idempotency keys remembered (the oldest forgotten first). */
+export const MAX_KEYS = 100_000;
+export const MAX_KEY_LENGTH = 128;
+
+/**
+ * A journal record as the engine applies it: the command, and the idempotency key its request carried (stored on
+ * the request's first command as `_key`, with the request's size as `_n`; removed before the engine sees it).
+ */
+export function journalCommand(record: string): {
+  command: Record<string, unknown>;
+  key: string | null;
+  n: number;
+} {
+  const parsed = JSON.parse(record) as Record<string, unknown>;
+  const key = typeof parsed["_key"] === "string" ? parsed["_key"] : null;
+  if (key === null) return { command: parsed, key: null, n: 1 };
+  const n = typeof parsed["_n"] === "number" ? parsed["_n"] : 1;
+  const command: Record<string, unknown> = {};
+  for (const field of Object.keys(parsed))
+    if (field !== "_key" && field !== "_n") command[field] = parsed[field];
+  return { command, key, n };
+}
+
+/** Where a keyed request's commands are: its first seq and how many. */
+interface Keyed {
+  first: number;
+  readonly count: number;
+  done: Promise<EngineEvent[][]> | null;
+}
+
+export interface SequencerMetrics {
+  journalAppend(seconds: number): void;
+  priceDecided(seconds: number): void;
 }
 
 /** Refused for load, not for content: the client may retry later (HTTP 503). */
@@ -35,6 +73,8 @@ export class Sequencer {
   applied: number;
   /** Events kept for `GET /v1/events`, the newest `keep` of them. */
   private readonly recent: EngineEvent[] = [];
+  private readonly keys = new Map<string, Keyed>();
+  metrics: SequencerMetrics | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -45,18 +85,85 @@ export class Sequencer {
     private readonly onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
   ) {
     this.applied = applied;
+    this.assigned = applied;
   }
 
-  /** Queues commands (each one JSON text) and resolves with each one's events once journaled and applied. */
-  submit(lines: readonly string[]): Promise<EngineEvent[][]> {
+  /** Commands given a seq so far: applied, being journaled, or waiting. */
+  private assigned: number;
+
+  /**
+   * Queues commands (each one JSON text) and resolves with each one's events once journaled and applied. With an
+   * idempotency key already seen, nothing is queued: the first request's outcome is returned (`duplicate`), its
+   * events from memory while they are kept.
+   */
+  submit(
+    lines: readonly string[],
+    key: string | null = null,
+  ): Promise<{ events: EngineEvent[][] | null; duplicate: boolean; first: number }> {
     if (this.failed !== null) return Promise.reject(this.failed);
+    if (key !== null) {
+      const known = this.keys.get(key);
+      if (known !== undefined) {
+        if (known.done !== null)
+          return known.done.then((events) => ({ events, duplicate: true, first: known.first }));
+        return Promise.resolve({
+          events: this.eventsOf(known.first, known.count),
+          duplicate: true,
+          first: known.first,
+        });
+      }
+    }
     if (this.queue.length + lines.length > this.options.queueMax)
       return Promise.reject(new Overloaded(`${this.queue.length} commands are waiting; retry later`));
+    const arrived = performance.now();
+    const first = this.assigned + 1;
+    this.assigned += lines.length;
     const promises = lines.map(
-      (line) => new Promise<EngineEvent[]>((resolve, reject) => this.queue.push({ line, resolve, reject })),
+      (line, i) =>
+        new Promise<EngineEvent[]>((resolve, reject) =>
+          this.queue.push({
+            line: key !== null && i === 0 ? withKey(line, key, lines.length) : line,
+            arrived,
+            resolve,
+            reject,
+          }),
+        ),
     );
     if (!this.flushing) void this.flush();
-    return Promise.all(promises);
+    const done = Promise.all(promises);
+    if (key !== null) {
+      const entry: Keyed = { first, count: lines.length, done };
+      this.rememberKey(key, entry);
+      void done.then(
+        () => {
+          entry.done = null;
+        },
+        () => this.keys.delete(key),
+      );
+    }
+    return done.then((events) => ({ events, duplicate: false, first }));
+  }
+
+  /** A key seen in the journal on replay (its request's first command at `first`). */
+  replayedKey(key: string, first: number, count: number): void {
+    this.rememberKey(key, { first, count, done: null });
+  }
+
+  private rememberKey(key: string, entry: Keyed): void {
+    this.keys.set(key, entry);
+    if (this.keys.size > MAX_KEYS) this.keys.delete(this.keys.keys().next().value as string);
+  }
+
+  /** The kept events of commands first … first + count − 1, one list per command; null once evicted. */
+  private eventsOf(first: number, count: number): EngineEvent[][] | null {
+    const lists: EngineEvent[][] = Array.from({ length: count }, () => []);
+    const oldest = this.recent[0];
+    if (oldest === undefined || oldest.cause > first) return null;
+    for (const e of this.recent) {
+      const i = e.cause - first;
+      if (i >= 0 && i < count) (lists[i] as EngineEvent[]).push(e);
+    }
+    return lists;
   }
 
   /** Keeps the events of replayed commands too, so that `GET /v1/events` covers them. */
@@ -84,7 +191,9 @@ export class Sequencer {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.batchMax);
         try {
+          const started = performance.now();
           await this.journal.append(batch.map((p) => p.line));
+          this.metrics?.journalAppend((performance.now() - started) / 1000);
         } catch (error) {
           // A journal that cannot write is fatal: nothing more is accepted (the process should restart).
           this.failed = new Error(`journal append failed: ${(error as Error).message}`);
@@ -93,7 +202,9 @@ export class Sequencer {
         }
         for (const p of batch) {
           const events: EngineEvent[] = [];
-          this.engine.applyInto(JSON.parse(p.line), ++this.applied, events);
+          const { command } = journalCommand(p.line);
+          this.engine.applyInto(command, ++this.applied, events);
+          if (command["type"] === "price") this.metrics?.priceDecided((performance.now() - p.arrived) / 1000);
           this.remember(events);
           this.onEvents(events);
           p.resolve(events);
@@ -103,4 +214,10 @@ export class Sequencer {
       this.flushing = false;
     }
   }
+}
+
+/** The first command of a keyed request, as journaled: the key and the request's size ride along. */
+function withKey(line: string, key: string, n: number): string {
+  const command = JSON.parse(line) as Record<string, unknown>;
+  return JSON.stringify({ ...command, _key: key, _n: n });
 }

@@ -5,8 +5,13 @@ import type { MarketConfig } from "../config/types.js";
 import { Engine } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
 import { FileJournal, openJournalSync } from "../journal/file-journal.js";
+import { EventStream } from "./event-stream.js";
 import { httpApi } from "./http.js";
-import { Sequencer } from "./sequencer.js";
+import { Metrics } from "./metrics.js";
+import { journalCommand, MAX_KEYS, Sequencer } from "./sequencer.js";
+
+/** Events kept in memory for GET /v1/events and the stream's catch-up. */
+const KEPT_EVENTS = 100_000;
 
 export interface ServeOptions {
   readonly config: MarketConfig;
@@ -14,6 +19,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly log: (line: string) => void;
+  /** Bytes a stream client may have waiting before it is dropped (default 8 MiB). */
+  readonly streamMaxBuffered?: number;
 }
 
 export interface RunningService {
@@ -30,6 +37,7 @@ export function replayStore(
   dir: string,
   log: (line: string) => void,
   onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
+  onKey: (key: string, first: number, count: number) => void = () => undefined,
 ) {
   const recovery = openJournalSync(dir);
   if (recovery.dropped !== null)
@@ -40,22 +48,49 @@ export function replayStore(
   const out: EngineEvent[] = [];
   for (let i = 0; i < recovery.records.length; i++) {
     out.length = 0;
-    engine.applyInto(JSON.parse(recovery.records[i] as string), i + 1, out);
+    const { command, key, n } = journalCommand(recovery.records[i] as string);
+    if (key !== null) onKey(key, i + 1, n);
+    engine.applyInto(command, i + 1, out);
     onEvents(out);
   }
   return { engine, recovery };
 }
 
 export async function serve(options: ServeOptions): Promise<RunningService> {
-  const { engine, recovery } = replayStore(options.config, options.dir, options.log);
+  // The newest events and keys of the journal are kept, as the live service keeps them.
+  const replayed: EngineEvent[] = [];
+  const keys: [string, number, number][] = [];
+  const { engine, recovery } = replayStore(
+    options.config,
+    options.dir,
+    options.log,
+    (events) => {
+      for (const e of events) replayed.push(e);
+      if (replayed.length > 2 * KEPT_EVENTS) replayed.splice(0, replayed.length - KEPT_EVENTS);
+    },
+    (key, first, count) => {
+      keys.push([key, first, count]);
+      if (keys.length > 2 * MAX_KEYS) keys.splice(0, keys.length - MAX_KEYS);
+    },
+  );
   const journal = await FileJournal.open(options.dir, recovery.end);
+  const metrics = new Metrics();
+  const stream = new EventStream(metrics, options.streamMaxBuffered);
   const sequencer = new Sequencer(
     engine,
     journal,
     { batchMax: 1_000, queueMax: 100_000 },
     recovery.records.length,
+    KEPT_EVENTS,
+    (events) => stream.publish(events),
   );
-  const app = httpApi(engine, sequencer);
+  sequencer.remember(replayed);
+  for (const [key, first, count] of keys) sequencer.replayedKey(key, first, count);
+  sequencer.metrics = {
+    journalAppend: (seconds) => metrics.journalAppend.observe(seconds),
+    priceDecided: (seconds) => metrics.tickToDecision.observe(seconds),
+  };
+  const app = await httpApi(engine, sequencer, metrics, stream);
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
@@ -68,6 +103,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     sequencer,
     port,
     close: async () => {
+      stream.closeAll();
       await app.close();
       await journal.close();
     },
