@@ -1,7 +1,8 @@
 // The `plimsoll` command line (CONTRACT.md "Command line").
 import { parseArgs } from "node:util";
 import { JournalCorruption } from "../journal/file-journal.js";
-import { type RunningService, replayStore, serve } from "../service/serve.js";
+import { type NatsTarget, parseNatsUrl } from "../journal/nats-journal.js";
+import { type RunningService, replayNats, replayStore, serve } from "../service/serve.js";
 import { DEFAULT_STORE, storeConfig, storeDir } from "../service/store.js";
 import { configFromText, readConfigFile, readConfigText } from "./config-file.js";
 import { runDemo } from "./demo.js";
@@ -15,11 +16,13 @@ commands:
       apply JSON Lines commands (stdin by default) and write JSON Lines events (stdout by default)
   demo
       run the bundled scenario and print a readable summary (what \`npm start\` does)
-  serve [--config FILE] [--store file:DIR] [--port N] [--host H]
-      the service: commands over HTTP, journaled (durable) before they are applied; the store keeps the journal
-      and the configuration it was created with (default store file:./plimsoll-data, port 8080)
-  replay --store file:DIR
-      rebuild the state from a store's journal and print its state hash
+  serve [--config FILE] [--store file:DIR] [--journal nats://HOST:PORT/STREAM] [--follow nats://HOST:PORT/STREAM]
+        [--port N] [--host H]
+      the service: commands over HTTP, journaled (durable) before they are applied; the store keeps the
+      configuration it was created with and, without --journal, the journal (default store file:./plimsoll-data,
+      port 8080); --follow runs a hot standby of the leader writing that stream (POST /v1/promote to take over)
+  replay --store file:DIR [--journal nats://HOST:PORT/STREAM]
+      rebuild the state from a store's journal (or the stream) and print its state hash
 
 exit codes: 0 done (rejected commands are events, not failures); 2 unusable arguments, configuration or input
 `;
@@ -37,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "serve":
         return await serveCommand(rest);
       case "replay":
-        return replayCommand(rest);
+        return await replayCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -68,7 +71,18 @@ async function run(args: readonly string[]): Promise<number> {
 }
 
 async function serveCommand(args: readonly string[]): Promise<number> {
-  const { values } = parseOptions(args, { config: true, store: true, port: true, host: true });
+  const { values } = parseOptions(args, {
+    config: true,
+    store: true,
+    journal: true,
+    follow: true,
+    port: true,
+    host: true,
+  });
+  const journal = values["journal"] === undefined ? undefined : natsTarget(values["journal"], "--journal");
+  const follow = values["follow"] === undefined ? undefined : natsTarget(values["follow"], "--follow");
+  if (journal !== undefined && follow !== undefined)
+    throw new UsageError("--journal and --follow: a standby follows the leader's journal; give one of them");
   const dir = storeDir(values["store"] ?? DEFAULT_STORE);
   if (typeof dir !== "string") throw new UsageError(dir.error);
   const text = values["config"] === undefined ? null : readConfigText(values["config"]);
@@ -82,7 +96,15 @@ async function serveCommand(args: readonly string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let service: RunningService;
   try {
-    service = await serve({ config, dir, port, host: values["host"] ?? "127.0.0.1", log });
+    service = await serve({
+      config,
+      dir,
+      port,
+      host: values["host"] ?? "127.0.0.1",
+      log,
+      ...(journal === undefined ? {} : { journal }),
+      ...(follow === undefined ? {} : { follow }),
+    });
   } catch (error) {
     if (error instanceof JournalCorruption) throw new UsageError(error.message);
     throw error;
@@ -98,8 +120,8 @@ async function serveCommand(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-function replayCommand(args: readonly string[]): number {
-  const { values } = parseOptions(args, { store: true });
+async function replayCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseOptions(args, { store: true, journal: true });
   if (values["store"] === undefined) throw new UsageError("--store file:DIR is required");
   const dir = storeDir(values["store"]);
   if (typeof dir !== "string") throw new UsageError(dir.error);
@@ -107,6 +129,13 @@ function replayCommand(args: readonly string[]): number {
   if (typeof stored !== "string") throw new UsageError(stored.error);
   const config = configFromText(stored, `${dir}/config.json`);
   try {
+    if (values["journal"] !== undefined) {
+      const { engine, records } = await replayNats(config, natsTarget(values["journal"], "--journal"));
+      process.stdout.write(
+        `${JSON.stringify({ commands: records.length, stateHash: engine.stateHash() })}\n`,
+      );
+      return 0;
+    }
     const { engine, recovery } = replayStore(config, dir, (line) => process.stderr.write(`${line}\n`));
     process.stdout.write(
       `${JSON.stringify({ commands: recovery.records.length, stateHash: engine.stateHash() })}\n`,
@@ -116,6 +145,12 @@ function replayCommand(args: readonly string[]): number {
     throw error;
   }
   return 0;
+}
+
+function natsTarget(url: string, option: string): NatsTarget {
+  const target = parseNatsUrl(url);
+  if ("error" in target) throw new UsageError(`${option} ${target.error}`);
+  return target;
 }
 
 function parseOptions(args: readonly string[], names: Record<string, true>) {

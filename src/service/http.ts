@@ -17,6 +17,7 @@ export async function httpApi(
   sequencer: Sequencer,
   metrics: Metrics,
   stream: EventStream,
+  promote: () => Promise<{ seq: number }> = () => Promise.reject(new Error("not a standby")),
 ): Promise<FastifyInstance> {
   // On shutdown, open connections (keep-alive, streams) are cut: what was answered is already durable.
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true });
@@ -88,6 +89,17 @@ export async function httpApi(
       return;
     }
     stream.add(socket, after === null ? [] : sequencer.eventsAfter(after, EVENTS_PAGE));
+  });
+
+  // Promotion of a hot standby (`serve --follow`): once the leader is stopped, the standby applies what is left
+  // of the stream and becomes the writer; a leader still writing is fenced off by the stream's sequence check.
+  app.post("/v1/promote", async (_request, reply) => {
+    if (!sequencer.standby) return reply.code(409).send({ error: "already the leader" });
+    try {
+      return { promoted: true, ...(await promote()) };
+    } catch (error) {
+      return reply.code(500).send({ error: (error as Error).message });
+    }
   });
 
   app.get("/metrics", async (_request, reply) => {

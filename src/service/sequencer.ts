@@ -78,7 +78,8 @@ export class Sequencer {
 
   constructor(
     private readonly engine: Engine,
-    private readonly journal: Journal,
+    /** Null for a hot standby: it applies what the leader journaled and accepts no commands until promoted. */
+    private journal: Journal | null,
     private readonly options: SequencerOptions,
     applied: number,
     private readonly keep = 100_000,
@@ -101,6 +102,10 @@ export class Sequencer {
     key: string | null = null,
   ): Promise<{ events: EngineEvent[][] | null; duplicate: boolean; first: number }> {
     if (this.failed !== null) return Promise.reject(this.failed);
+    if (this.journal === null)
+      return Promise.reject(
+        new Overloaded("this is a hot standby: commands go to the leader (or promote it first)"),
+      );
     if (key !== null) {
       const known = this.keys.get(key);
       if (known !== undefined) {
@@ -142,6 +147,30 @@ export class Sequencer {
       );
     }
     return done.then((events) => ({ events, duplicate: false, first }));
+  }
+
+  /** A standby applies a batch the leader journaled, as the leader did: same commands, same seqs, same events. */
+  applyReplicated(records: readonly string[]): void {
+    for (const record of records) {
+      const { command, key, n } = journalCommand(record);
+      const seq = ++this.applied;
+      this.assigned = this.applied;
+      if (key !== null) this.replayedKey(key, seq, n);
+      const events: EngineEvent[] = [];
+      this.engine.applyInto(command, seq, events);
+      this.remember(events);
+      this.onEvents(events);
+    }
+  }
+
+  /** Promotion: the standby becomes the writer, on a journal positioned after everything it applied. */
+  promote(journal: Journal): void {
+    if (this.journal !== null) throw new Error("sequencer: already a leader");
+    this.journal = journal;
+  }
+
+  get standby(): boolean {
+    return this.journal === null;
   }
 
   /** A key seen in the journal on replay (its request's first command at `first`). */
@@ -192,7 +221,7 @@ export class Sequencer {
         const batch = this.queue.splice(0, this.options.batchMax);
         try {
           const started = performance.now();
-          await this.journal.append(batch.map((p) => p.line));
+          await (this.journal as Journal).append(batch.map((p) => p.line));
           this.metrics?.journalAppend((performance.now() - started) / 1000);
         } catch (error) {
           // A journal that cannot write is fatal: nothing more is accepted (the process should restart).

@@ -1,21 +1,28 @@
-// `plimsoll serve`: recover the store (its journal, a torn tail cut off and logged, damage refused), replay it
-// into a fresh engine, then serve commands journal-first through the sequencer.
+// `plimsoll serve`: recover the journal (the store's file, or a NATS JetStream stream), replay it into a fresh
+// engine, then serve commands journal-first through the sequencer — or, as a hot standby (`--follow`), apply the
+// leader's journal as it grows until promoted.
 import type { FastifyInstance } from "fastify";
 import type { MarketConfig } from "../config/types.js";
 import { Engine } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
 import { FileJournal, openJournalSync } from "../journal/file-journal.js";
+import { followStream, NatsJournal, type NatsTarget, readStream } from "../journal/nats-journal.js";
 import { EventStream } from "./event-stream.js";
 import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
-import { journalCommand, MAX_KEYS, Sequencer } from "./sequencer.js";
+import { type Journal, journalCommand, MAX_KEYS, Sequencer } from "./sequencer.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
 const KEPT_EVENTS = 100_000;
 
 export interface ServeOptions {
   readonly config: MarketConfig;
+  /** The embedded store's directory (its configuration; its journal unless `journal` is on NATS). */
   readonly dir: string;
+  /** The journal on NATS JetStream instead of the store's file. */
+  readonly journal?: NatsTarget;
+  /** Run as a hot standby of the leader writing this stream. */
+  readonly follow?: NatsTarget;
   readonly port: number;
   readonly host: string;
   readonly log: (line: string) => void;
@@ -31,56 +38,93 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Rebuilds the engine from a store's journal: what `plimsoll replay` prints the hash of. */
+/** Applies journal records to a fresh engine, in order, as their seqs (1, 2, …). */
+export function replayRecords(
+  config: MarketConfig,
+  records: readonly string[],
+  onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
+  onKey: (key: string, first: number, count: number) => void = () => undefined,
+): Engine {
+  const engine = new Engine(config);
+  const out: EngineEvent[] = [];
+  for (let i = 0; i < records.length; i++) {
+    out.length = 0;
+    const { command, key, n } = journalCommand(records[i] as string);
+    if (key !== null) onKey(key, i + 1, n);
+    engine.applyInto(command, i + 1, out);
+    onEvents(out);
+  }
+  return engine;
+}
+
+/** Rebuilds the engine from a store's journal file: what `plimsoll replay` prints the hash of. */
 export function replayStore(
   config: MarketConfig,
   dir: string,
   log: (line: string) => void,
-  onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
-  onKey: (key: string, first: number, count: number) => void = () => undefined,
+  onEvents?: (events: readonly EngineEvent[]) => void,
+  onKey?: (key: string, first: number, count: number) => void,
 ) {
   const recovery = openJournalSync(dir);
   if (recovery.dropped !== null)
     log(
       `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
     );
-  const engine = new Engine(config);
-  const out: EngineEvent[] = [];
-  for (let i = 0; i < recovery.records.length; i++) {
-    out.length = 0;
-    const { command, key, n } = journalCommand(recovery.records[i] as string);
-    if (key !== null) onKey(key, i + 1, n);
-    engine.applyInto(command, i + 1, out);
-    onEvents(out);
-  }
-  return { engine, recovery };
+  return { engine: replayRecords(config, recovery.records, onEvents, onKey), recovery };
+}
+
+/** Rebuilds the engine from a journal stream on NATS JetStream. */
+export async function replayNats(config: MarketConfig, target: NatsTarget) {
+  const { journal, records } = await NatsJournal.open(target);
+  await journal.close();
+  return { engine: replayRecords(config, records), records };
 }
 
 export async function serve(options: ServeOptions): Promise<RunningService> {
   // The newest events and keys of the journal are kept, as the live service keeps them.
   const replayed: EngineEvent[] = [];
   const keys: [string, number, number][] = [];
-  const { engine, recovery } = replayStore(
-    options.config,
-    options.dir,
-    options.log,
-    (events) => {
-      for (const e of events) replayed.push(e);
-      if (replayed.length > 2 * KEPT_EVENTS) replayed.splice(0, replayed.length - KEPT_EVENTS);
-    },
-    (key, first, count) => {
-      keys.push([key, first, count]);
-      if (keys.length > 2 * MAX_KEYS) keys.splice(0, keys.length - MAX_KEYS);
-    },
-  );
-  const journal = await FileJournal.open(options.dir, recovery.end);
+  const onEvents = (events: readonly EngineEvent[]) => {
+    for (const e of events) replayed.push(e);
+    if (replayed.length > 2 * KEPT_EVENTS) replayed.splice(0, replayed.length - KEPT_EVENTS);
+  };
+  const onKey = (key: string, first: number, count: number) => {
+    keys.push([key, first, count]);
+    if (keys.length > 2 * MAX_KEYS) keys.splice(0, keys.length - MAX_KEYS);
+  };
+  let engine: Engine;
+  let journal: Journal | null;
+  let applied: number;
+  let closeJournal: () => Promise<void>;
+  let followed = 0; // the stream sequence a standby has applied up to
+  const source = options.follow ?? options.journal;
+  if (source !== undefined) {
+    const opened = await NatsJournal.open(source);
+    engine = replayRecords(options.config, opened.records, onEvents, onKey);
+    applied = opened.records.length;
+    followed = opened.journal.lastSequence;
+    if (options.follow !== undefined) {
+      await opened.journal.close();
+      journal = null;
+    } else journal = opened.journal;
+    closeJournal = async () => {
+      if (journal instanceof NatsJournal) await journal.close();
+    };
+  } else {
+    const replay = replayStore(options.config, options.dir, options.log, onEvents, onKey);
+    engine = replay.engine;
+    applied = replay.recovery.records.length;
+    const file = await FileJournal.open(options.dir, replay.recovery.end);
+    journal = file;
+    closeJournal = () => file.close();
+  }
   const metrics = new Metrics();
   const stream = new EventStream(metrics, options.streamMaxBuffered);
   const sequencer = new Sequencer(
     engine,
     journal,
     { batchMax: 1_000, queueMax: 100_000 },
-    recovery.records.length,
+    applied,
     KEPT_EVENTS,
     (events) => stream.publish(events),
   );
@@ -90,13 +134,37 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     journalAppend: (seconds) => metrics.journalAppend.observe(seconds),
     priceDecided: (seconds) => metrics.tickToDecision.observe(seconds),
   };
-  const app = await httpApi(engine, sequencer, metrics, stream);
+  // A standby applies the leader's batches as they are stored, in stream order.
+  let follower: Awaited<ReturnType<typeof followStream>> | null = null;
+  if (options.follow !== undefined) {
+    follower = await followStream(options.follow, followed, (records, seq) => {
+      sequencer.applyReplicated(records);
+      followed = seq;
+    });
+    options.log(`plimsoll: hot standby of ${options.follow.servers}/${options.follow.stream}`);
+  }
+  const promote = async (): Promise<{ seq: number }> => {
+    const target = options.follow;
+    if (follower === null || target === undefined) throw new Error("not a standby");
+    await follower.stop();
+    follower = null;
+    // What the old leader stored after the last batch applied: applied now, before taking over.
+    const writer = await NatsJournal.resume(target, followed, sequencer.applied);
+    const rest = await readStream(writer.jetstream, target.stream, followed, (records, seq) => {
+      sequencer.applyReplicated(records);
+      followed = seq;
+    });
+    writer.adopt(rest.last, sequencer.applied);
+    journal = writer;
+    sequencer.promote(writer);
+    options.log(`plimsoll: promoted to leader at seq ${sequencer.applied}`);
+    return { seq: sequencer.applied };
+  };
+  const app = await httpApi(engine, sequencer, metrics, stream, promote);
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
-  options.log(
-    `plimsoll: ${recovery.records.length} commands replayed; listening on http://${options.host}:${port}`,
-  );
+  options.log(`plimsoll: ${applied} commands replayed; listening on http://${options.host}:${port}`);
   return {
     app,
     engine,
@@ -105,7 +173,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     close: async () => {
       stream.closeAll();
       await app.close();
-      await journal.close();
+      if (follower !== null) await follower.stop();
+      await closeJournal();
     },
   };
 }

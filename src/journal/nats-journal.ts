@@ -1,0 +1,173 @@
+// The journal on NATS JetStream (`--journal nats://HOST:PORT/STREAM`): one message per batch, holding the batch in
+// the embedded journal's format (records and commit marker, CRC-32C checked), so both stores decode alike. A batch
+// is acknowledged when JetStream acknowledges its publish (stored, and replicated as the stream is configured).
+//
+// One writer at a time: each publish expects the stream's last sequence to be the one this writer last saw, so a
+// second writer (a stale leader after a standby was promoted) is refused by the server and stops — fencing, not
+// trust. A retried publish carries the same message id, which the stream's duplicate window drops.
+import {
+  type ConsumerMessages,
+  connect,
+  type JetStreamClient,
+  type NatsConnection,
+  RetentionPolicy,
+  StorageType,
+} from "nats";
+import { encodeBatch, JournalCorruption, recoverJournal } from "./file-journal.js";
+
+export interface NatsTarget {
+  readonly servers: string;
+  readonly stream: string;
+}
+
+/** `nats://HOST:PORT/STREAM`, or an error naming what is wrong. */
+export function parseNatsUrl(url: string): NatsTarget | { readonly error: string } {
+  const m = /^nats:\/\/([^/]+)\/([A-Za-z0-9_-]+)$/.exec(url);
+  if (m === null)
+    return { error: `${url}: expected nats://HOST:PORT/STREAM (STREAM: letters, digits, _ and -)` };
+  return { servers: m[1] as string, stream: m[2] as string };
+}
+
+const subjectOf = (stream: string) => `plimsoll.${stream}.journal`;
+
+/** Decodes one stream message: exactly one committed batch, else the stream's acknowledged data is damaged. */
+export function batchOf(data: Uint8Array, stream: string, seq: number): string[] {
+  let recovery: ReturnType<typeof recoverJournal>;
+  try {
+    recovery = recoverJournal(data, `${stream}#${seq}`);
+  } catch (error) {
+    throw new JournalCorruption((error as Error).message);
+  }
+  if (recovery.dropped !== null || recovery.records.length === 0)
+    throw new JournalCorruption(
+      `journal stream ${stream}: message ${seq} is not a whole batch (${recovery.dropped?.reason ?? "no records"}); refusing to start`,
+    );
+  return recovery.records;
+}
+
+export class NatsJournal {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    readonly target: NatsTarget,
+    /** The stream's last sequence as this writer knows it. */
+    private last: number,
+    /** Commands in the stream so far (the seq of the next batch's first command is this + 1). */
+    private commands: number,
+  ) {}
+
+  /** Connects, creates the stream if absent, and reads every batch in it. */
+  static async open(target: NatsTarget): Promise<{ journal: NatsJournal; records: string[] }> {
+    const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const subject = subjectOf(target.stream);
+      try {
+        await jsm.streams.info(target.stream);
+      } catch {
+        await jsm.streams.add({
+          name: target.stream,
+          subjects: [subject],
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          max_msg_size: 8 << 20,
+          duplicate_window: 120_000_000_000, // 2 minutes, in ns
+        });
+      }
+      const js = nc.jetstream();
+      const { records, last } = await readStream(js, target.stream, 0, () => undefined);
+      return { journal: new NatsJournal(nc, js, target, last, records.length), records };
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  async append(payloads: readonly string[]): Promise<void> {
+    const ack = await this.js.publish(subjectOf(this.target.stream), encodeBatch(payloads), {
+      msgID: `${this.target.stream}:${this.commands + 1}`,
+      expect: { lastSequence: this.last },
+    });
+    if (ack.duplicate)
+      throw new Error(
+        `journal stream ${this.target.stream}: batch at ${this.commands + 1} was already stored`,
+      );
+    this.last = ack.seq;
+    this.commands += payloads.length;
+  }
+
+  async close(): Promise<void> {
+    await this.nc.close();
+  }
+
+  /** The stream's last sequence as this writer knows it. */
+  get lastSequence(): number {
+    return this.last;
+  }
+
+  get jetstream(): JetStreamClient {
+    return this.js;
+  }
+
+  /** Moves this writer's position after batches it read itself (a standby catching up before it writes). */
+  adopt(last: number, commands: number): void {
+    this.last = last;
+    this.commands = commands;
+  }
+
+  /** Adopts a follower's position: it has applied everything up to stream sequence `last`. */
+  static async resume(target: NatsTarget, last: number, commands: number): Promise<NatsJournal> {
+    const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
+    return new NatsJournal(nc, nc.jetstream(), target, last, commands);
+  }
+}
+
+/**
+ * Reads the stream's batches after sequence `after`, up to its last message at the time of the call, handing each
+ * batch to `onBatch`; returns all records read and the last sequence.
+ */
+export async function readStream(
+  js: JetStreamClient,
+  stream: string,
+  after: number,
+  onBatch: (records: string[], seq: number) => void,
+): Promise<{ records: string[]; last: number }> {
+  const jsm = await js.jetstreamManager();
+  const info = await jsm.streams.info(stream);
+  const last = info.state.last_seq;
+  const records: string[] = [];
+  if (last <= after || info.state.messages === 0) return { records, last: Math.max(last, after) };
+  const consumer = await js.consumers.get(stream, { opt_start_seq: after + 1 });
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    const batch = batchOf(m.data, stream, m.seq);
+    for (const r of batch) records.push(r);
+    onBatch(batch, m.seq);
+    if (m.seq >= last) break;
+  }
+  await messages.close();
+  return { records, last };
+}
+
+/** A live subscription to the stream from after sequence `after`, for a hot standby. */
+export async function followStream(
+  target: NatsTarget,
+  after: number,
+  onBatch: (records: string[], seq: number) => void,
+): Promise<{ stop(): Promise<void>; connection: NatsConnection }> {
+  const nc = await connect({ servers: target.servers, name: `plimsoll-follow-${target.stream}` });
+  const js = nc.jetstream();
+  const consumer = await js.consumers.get(target.stream, { opt_start_seq: after + 1 });
+  const messages: ConsumerMessages = await consumer.consume();
+  const done = (async () => {
+    for await (const m of messages) onBatch(batchOf(m.data, target.stream, m.seq), m.seq);
+  })();
+  return {
+    connection: nc,
+    stop: async () => {
+      await messages.close();
+      await done.catch(() => undefined);
+      await nc.close();
+    },
+  };
+}
