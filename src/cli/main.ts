@@ -1,9 +1,13 @@
 // The `plimsoll` command line (CONTRACT.md "Command line").
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { JournalCorruption } from "../journal/file-journal.js";
 import { type NatsTarget, parseNatsUrl } from "../journal/nats-journal.js";
+import { PostgresReadModel } from "../service/postgres-read-model.js";
+import type { ReadModel } from "../service/read-model.js";
 import { type RunningService, replayNats, replayStore, serve } from "../service/serve.js";
-import { DEFAULT_STORE, storeConfig, storeDir } from "../service/store.js";
+import { SqliteReadModel } from "../service/sqlite-read-model.js";
+import { DEFAULT_STORE, parseStore, type StoreUrl, storeConfig } from "../service/store.js";
 import { configFromText, readConfigFile, readConfigText } from "./config-file.js";
 import { runDemo } from "./demo.js";
 import { runFiles } from "./run.js";
@@ -83,13 +87,16 @@ async function serveCommand(args: readonly string[]): Promise<number> {
   const follow = values["follow"] === undefined ? undefined : natsTarget(values["follow"], "--follow");
   if (journal !== undefined && follow !== undefined)
     throw new UsageError("--journal and --follow: a standby follows the leader's journal; give one of them");
-  const dir = storeDir(values["store"] ?? DEFAULT_STORE);
-  if (typeof dir !== "string") throw new UsageError(dir.error);
+  const store = parseStore(values["store"] ?? DEFAULT_STORE);
+  if ("error" in store) throw new UsageError(store.error);
+  if (store.kind === "postgres" && journal === undefined && follow === undefined)
+    throw new UsageError(
+      "--store postgres://… holds the read model and configuration; the journal goes on NATS JetStream (--journal nats://HOST:PORT/STREAM)",
+    );
   const text = values["config"] === undefined ? null : readConfigText(values["config"]);
   if (text !== null) configFromText(text, values["config"] as string); // refused before the store is touched
-  const stored = storeConfig(dir, text);
-  if (typeof stored !== "string") throw new UsageError(stored.error);
-  const config = configFromText(stored, values["config"] ?? `${dir}/config.json`);
+  const { stored, readModel, dir } = await openStore(store, text);
+  const config = configFromText(stored, values["config"] ?? "the store's configuration");
   const port = Number(values["port"] ?? "8080");
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port ${values["port"]}: not a port number (0 to 65535; 0 picks a free one)`);
@@ -102,6 +109,7 @@ async function serveCommand(args: readonly string[]): Promise<number> {
       port,
       host: values["host"] ?? "127.0.0.1",
       log,
+      readModel,
       ...(journal === undefined ? {} : { journal }),
       ...(follow === undefined ? {} : { follow }),
     });
@@ -120,26 +128,53 @@ async function serveCommand(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** The store's configuration (recorded on first use) and its read model. */
+async function openStore(
+  store: StoreUrl,
+  text: string | null,
+): Promise<{ stored: string; readModel: ReadModel; dir: string }> {
+  if (store.kind === "file") {
+    const stored = storeConfig(store.dir, text);
+    if (typeof stored !== "string") throw new UsageError(stored.error);
+    return { stored, readModel: new SqliteReadModel(join(store.dir, "read-model.db")), dir: store.dir };
+  }
+  let model: PostgresReadModel;
+  try {
+    model = await PostgresReadModel.open(store.url);
+  } catch (error) {
+    throw new UsageError(`--store ${store.url}: ${(error as Error).message}`);
+  }
+  const stored = await model.config(text);
+  if (typeof stored !== "string") {
+    await model.close();
+    throw new UsageError(stored.error);
+  }
+  return { stored, readModel: model, dir: "" };
+}
+
 async function replayCommand(args: readonly string[]): Promise<number> {
   const { values } = parseOptions(args, { store: true, journal: true });
-  if (values["store"] === undefined) throw new UsageError("--store file:DIR is required");
-  const dir = storeDir(values["store"]);
-  if (typeof dir !== "string") throw new UsageError(dir.error);
-  const stored = storeConfig(dir, null);
-  if (typeof stored !== "string") throw new UsageError(stored.error);
-  const config = configFromText(stored, `${dir}/config.json`);
+  if (values["store"] === undefined)
+    throw new UsageError("--store URL is required (file:DIR or postgres://…)");
+  const store = parseStore(values["store"]);
+  if ("error" in store) throw new UsageError(store.error);
+  if (store.kind === "postgres" && values["journal"] === undefined)
+    throw new UsageError(
+      "--store postgres://… keeps no journal: give the stream with --journal nats://HOST:PORT/STREAM",
+    );
+  const { stored, readModel, dir } = await openStore(store, null);
+  await readModel.close(); // replay only rebuilds the engine
+  const config = configFromText(stored, "the store's configuration");
+  const print = (commands: number, stateHash: string) =>
+    process.stdout.write(`${JSON.stringify({ commands, stateHash })}\n`);
   try {
     if (values["journal"] !== undefined) {
       const { engine, records } = await replayNats(config, natsTarget(values["journal"], "--journal"));
-      process.stdout.write(
-        `${JSON.stringify({ commands: records.length, stateHash: engine.stateHash() })}\n`,
-      );
+      print(records.length, engine.stateHash());
       return 0;
     }
     const { engine, recovery } = replayStore(config, dir, (line) => process.stderr.write(`${line}\n`));
-    process.stdout.write(
-      `${JSON.stringify({ commands: recovery.records.length, stateHash: engine.stateHash() })}\n`,
-    );
+    print(recovery.records.length, engine.stateHash());
   } catch (error) {
     if (error instanceof JournalCorruption) throw new UsageError(error.message);
     throw error;

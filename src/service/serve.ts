@@ -10,6 +10,7 @@ import { followStream, NatsJournal, type NatsTarget, readStream } from "../journ
 import { EventStream } from "./event-stream.js";
 import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
+import type { ReadModel } from "./read-model.js";
 import { type Journal, journalCommand, MAX_KEYS, Sequencer } from "./sequencer.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
@@ -28,7 +29,12 @@ export interface ServeOptions {
   readonly log: (line: string) => void;
   /** Bytes a stream client may have waiting before it is dropped (default 8 MiB). */
   readonly streamMaxBuffered?: number;
+  /** The SQL read model kept from the events (the store's: SQLite or PostgreSQL). */
+  readModel?: ReadModel;
 }
+
+/** Events handed to the read model at once (during replay, and per applied batch). */
+const READ_MODEL_CHUNK = 10_000;
 
 export interface RunningService {
   readonly app: FastifyInstance;
@@ -84,9 +90,23 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   // The newest events and keys of the journal are kept, as the live service keeps them.
   const replayed: EngineEvent[] = [];
   const keys: [string, number, number][] = [];
+  const model = options.readModel ?? null;
+  let modelBuffer: EngineEvent[] = [];
+  const toModel = (events: readonly EngineEvent[]) => {
+    if (model === null) return;
+    for (const e of events) if (e.seq > model.lastSeq) modelBuffer.push(e);
+    if (modelBuffer.length >= READ_MODEL_CHUNK) flushModel();
+  };
+  const flushModel = () => {
+    if (model === null || modelBuffer.length === 0) return;
+    const chunk = modelBuffer;
+    modelBuffer = [];
+    model.apply(chunk).catch((error: Error) => options.log(`read model: ${error.message}`));
+  };
   const onEvents = (events: readonly EngineEvent[]) => {
     for (const e of events) replayed.push(e);
     if (replayed.length > 2 * KEPT_EVENTS) replayed.splice(0, replayed.length - KEPT_EVENTS);
+    toModel(events);
   };
   const onKey = (key: string, first: number, count: number) => {
     keys.push([key, first, count]);
@@ -118,15 +138,29 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     journal = file;
     closeJournal = () => file.close();
   }
+  flushModel();
   const metrics = new Metrics();
   const stream = new EventStream(metrics, options.streamMaxBuffered);
+  let modelScheduled = false;
   const sequencer = new Sequencer(
     engine,
     journal,
     { batchMax: 1_000, queueMax: 100_000 },
     applied,
     KEPT_EVENTS,
-    (events) => stream.publish(events),
+    (events) => {
+      stream.publish(events);
+      if (model === null) return;
+      toModel(events);
+      // The rest of a batch's events go to the read model once the batch is answered.
+      if (!modelScheduled) {
+        modelScheduled = true;
+        setImmediate(() => {
+          modelScheduled = false;
+          flushModel();
+        });
+      }
+    },
   );
   sequencer.remember(replayed);
   for (const [key, first, count] of keys) sequencer.replayedKey(key, first, count);
@@ -175,6 +209,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       await app.close();
       if (follower !== null) await follower.stop();
       await closeJournal();
+      flushModel();
+      await model?.close();
     },
   };
 }

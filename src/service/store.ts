@@ -6,10 +6,21 @@ import { join, resolve } from "node:path";
 export const DEFAULT_STORE = "file:./plimsoll-data";
 const CONFIG_FILE = "config.json";
 
+export type StoreUrl =
+  | { readonly kind: "file"; readonly dir: string }
+  | { readonly kind: "postgres"; readonly url: string };
+
+/** A `--store` URL: `file:DIR` (embedded) or `postgres://…` / `postgresql://…`. */
+export function parseStore(url: string): StoreUrl | { readonly error: string } {
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return { kind: "postgres", url };
+  const dir = storeDir(url);
+  return typeof dir === "string" ? { kind: "file", dir } : dir;
+}
+
 /** The directory of a `file:` store URL; an error message for anything else. */
 export function storeDir(url: string): string | { readonly error: string } {
   if (!url.startsWith("file:"))
-    return { error: `--store ${url}: only file:DIR stores are available in this version` };
+    return { error: `--store ${url}: expected file:DIR or postgres://USER@HOST:PORT/DATABASE` };
   const dir = url.slice("file:".length);
   if (dir.length === 0) return { error: "--store file: needs a directory (file:DIR)" };
   return resolve(dir);

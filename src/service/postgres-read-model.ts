@@ -1,0 +1,80 @@
+// The read model in PostgreSQL (`--store postgres://…`). Writes are queued and applied in order, one transaction per
+// batch of applied commands, off the engine's path: the read model may lag the engine by what is queued, never
+// reorder or lose it (a restart replays the journal, and rows already written are skipped by seq).
+import pg from "pg";
+import type { EngineEvent } from "../engine/events.js";
+import { pendingRows, READ_MODEL_SCHEMA, type ReadModel } from "./read-model.js";
+
+export class PostgresReadModel implements ReadModel {
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    public lastSeq: number,
+  ) {}
+
+  static async open(url: string): Promise<PostgresReadModel> {
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    try {
+      for (const sql of READ_MODEL_SCHEMA) await pool.query(sql);
+      const r = await pool.query("SELECT value FROM plimsoll_meta WHERE key = 'last_seq'");
+      return new PostgresReadModel(pool, r.rows.length === 0 ? 0 : Number(r.rows[0].value));
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+
+  apply(events: readonly EngineEvent[]): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const pending = pendingRows(events, this.lastSeq);
+    if (pending === null) return this.chain;
+    this.lastSeq = pending.last;
+    this.chain = this.chain.then(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        for (const row of pending.rows) await client.query(row.sql, row.params as unknown[]);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        this.failure = error as Error;
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+    return this.chain;
+  }
+
+  /**
+   * The configuration text this store was created with: a new store records `text`; an existing one must have been
+   * created with the same configuration (its journal and tables mean nothing under another).
+   */
+  async config(text: string | null): Promise<string | { readonly error: string }> {
+    const r = await this.pool.query("SELECT value FROM plimsoll_meta WHERE key = 'config'");
+    if (r.rows.length === 0) {
+      if (text === null) return { error: "postgres store: no configuration (never started with --config)" };
+      await this.pool.query("INSERT INTO plimsoll_meta (key, value) VALUES ('config', $1)", [text]);
+      return text;
+    }
+    const stored = r.rows[0].value as string;
+    if (text !== null && JSON.stringify(JSON.parse(stored)) !== JSON.stringify(JSON.parse(text)))
+      return {
+        error: "postgres store was created with another configuration; use another database or schema",
+      };
+    return stored;
+  }
+
+  /** A query for tests and tools. */
+  async all(sql: string, params: unknown[] = []): Promise<unknown[]> {
+    await this.chain;
+    return (await this.pool.query(sql, params)).rows;
+  }
+
+  async close(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    await this.pool.end();
+  }
+}
