@@ -1,5 +1,7 @@
-// `npm start` replays the bundled real day and prints a summary a person can read.
+// `npm start` replays the bundled real day, prints a summary a person can read, and serves the same day.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 
@@ -24,4 +26,18 @@ it("plimsoll demo replays 2022-12-13 through the engine and summarises indices, 
   expect(r.stdout).toContain("Circuit breakers:");
   expect(r.stdout).toMatch(/23:59 {2}bob {4}equity 4222\.\d+/);
   expect(r.stdout).toContain("Ledger balanced ✓");
+});
+
+it("npm start's service half: the same day through plimsoll serve, journaled, with the same state hash", () => {
+  const cwd = mkdtempSync(join(tmpdir(), "plimsoll-demo-"));
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "plimsoll"), "demo", "--serve", "--exit"], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, PORT: "0" },
+  });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/5,905 commands over HTTP, each journaled and synced before it was applied/);
+  expect(r.stdout).toContain("= the in-process replay's ✓");
+  expect(existsSync(join(cwd, "plimsoll-data", "demo", "journal.log"))).toBe(true);
 });

@@ -1,11 +1,16 @@
 // `npm start`: a real market day through the engine, summarised for a person. 2022-12-13 (US CPI at 13:30 UTC),
 // four venues of the bundled QuantConnect/Lean sample data, plus a few accounts: BTC collateral valued at the index
 // as the day goes, and two perpetual positions (one thinly margined) through funding and the margin states.
+import { readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MarketConfig } from "../config/types.js";
 import { Engine } from "../engine/engine.js";
 import type { AccountEvent, BreakerEvent, EngineEvent, IndexEvent } from "../engine/events.js";
 import { leanFeedText } from "../lab/lean-feed.js";
+import { serve } from "../service/serve.js";
+import { SqliteReadModel } from "../service/sqlite-read-model.js";
+import { storeConfig } from "../service/store.js";
 import { readConfigFile } from "./config-file.js";
 
 const CONFIG = fileURLToPath(new URL("../../examples/replay/lean-2022-12-13.config.json", import.meta.url));
@@ -71,25 +76,37 @@ function accountCommands(): Extra[] {
   ];
 }
 
-function replay(config: MarketConfig): { engine: Engine; events: EngineEvent[]; ms: number; lines: number } {
+function replay(config: MarketConfig): {
+  engine: Engine;
+  events: EngineEvent[];
+  ms: number;
+  lines: number;
+  commands: Record<string, unknown>[];
+} {
   const feed = leanFeedText().trim().split("\n");
   const extra = accountCommands();
   const engine = new Engine(config, { assertInvariants: true });
   const events: EngineEvent[] = [];
+  const applied: Record<string, unknown>[] = [];
   const start = process.hrtime.bigint();
   let line = 0;
   const apply = (e: Extra) => {
     const commands = typeof e.command === "function" ? e.command(engine) : [e.command];
-    for (const c of commands) engine.applyInto(c, ++line, events);
+    for (const c of commands) {
+      applied.push(c);
+      engine.applyInto(c, ++line, events);
+    }
   };
   for (const text of feed) {
     const command = JSON.parse(text) as { ts: number };
     while (extra.length > 0 && (extra[0] as Extra).ts <= command.ts) apply(extra.shift() as Extra);
+    applied.push(command);
     engine.applyInto(command, ++line, events);
   }
   for (const e of extra) apply(e);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
   engine.end(events);
-  return { engine, events, ms: Number(process.hrtime.bigint() - start) / 1e6, lines: line };
+  return { engine, events, ms, lines: line, commands: applied };
 }
 
 const hhmm = (ts: number) => new Date(ts).toISOString().slice(11, 16);
@@ -101,9 +118,9 @@ const VIA = {
   adl: "by auto-deleveraging at the bankruptcy price",
 } as const;
 
-export async function runDemo(_args: readonly string[]): Promise<number> {
+export async function runDemo(args: readonly string[]): Promise<number> {
   const config = readConfigFile(CONFIG);
-  const { engine, events, ms, lines } = replay(config);
+  const { engine, events, ms, lines, commands } = replay(config);
   const index = events.filter((e): e is IndexEvent => e.type === "index");
   const out: string[] = [];
   out.push("Plimsoll — 2022-12-13, US CPI day: BTC-USD from four venues, replayed through the engine");
@@ -218,5 +235,79 @@ export async function runDemo(_args: readonly string[]): Promise<number> {
     "  ./bin/plimsoll run --config examples/replay/lean-2022-12-13.config.json --input test/fixtures/lean-2022-12-13.commands.jsonl",
   );
   process.stdout.write(`${out.join("\n")}\n`);
+  if (!args.includes("--serve")) return 0;
+  return serveDemo(config, commands, engine.stateHash(), args.includes("--exit"));
+}
+
+/**
+ * `npm start`: the same day through the service on a fresh embedded store (./plimsoll-data/demo), journal first,
+ * over HTTP; its state hash checked against the in-process replay's; then it keeps serving for a person to explore
+ * (until Ctrl-C, or at once with --exit).
+ */
+async function serveDemo(
+  config: MarketConfig,
+  commands: readonly Record<string, unknown>[],
+  expected: string,
+  exit: boolean,
+): Promise<number> {
+  const dir = resolve("plimsoll-data", "demo");
+  rmSync(dir, { recursive: true, force: true }); // the demo's own store, rebuilt each run
+  storeConfig(dir, readFileSync(CONFIG, "utf8"));
+  const port = Number(process.env["PORT"] ?? "8080");
+  const open = (p: number) =>
+    serve({
+      config,
+      dir,
+      port: p,
+      host: "127.0.0.1",
+      log: () => undefined,
+      readModel: new SqliteReadModel(join(dir, "read-model.db")),
+    });
+  // 8080 taken on this machine: any free port will do for a demo.
+  const service = await open(port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRINUSE") throw error;
+    return open(0);
+  });
+  const base = `http://127.0.0.1:${service.port}`;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < commands.length; i += 1_000) {
+    const body = commands
+      .slice(i, i + 1_000)
+      .map((c) => JSON.stringify(c))
+      .join("\n");
+    const r = await fetch(`${base}/v1/commands`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body,
+    });
+    if (r.status !== 200) throw new Error(`demo: the service answered ${r.status}: ${await r.text()}`);
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const live = (await (await fetch(`${base}/v1/state/hash`)).json()) as { seq: number; stateHash: string };
+  const same = live.stateHash === expected ? "= the in-process replay's ✓" : `≠ ${expected} ✗`;
+  process.stdout.write(
+    [
+      "",
+      `The same day through the service: ${commands.length.toLocaleString("en")} commands over HTTP, each journaled and synced before it was applied, in ${ms.toFixed(0)} ms`,
+      `  state hash ${live.stateHash} ${same}`,
+      `  store ${dir} (journal.log, read-model.db: SQL tables of accounts, positions, liquidations, …)`,
+      `Serving on ${base} — try:`,
+      `  curl -s ${base}/v1/accounts/dave`,
+      `  curl -s '${base}/v1/events?after=${Math.max(0, live.seq - 5)}'`,
+      `  curl -s ${base}/metrics`,
+      `  ./bin/plimsoll replay --store file:${dir}`,
+      exit ? "" : "Ctrl-C to stop.",
+    ].join("\n") + "\n",
+  );
+  if (live.stateHash !== expected) {
+    await service.close();
+    return 1;
+  }
+  if (!exit)
+    await new Promise<void>((done) => {
+      process.once("SIGINT", done);
+      process.once("SIGTERM", done);
+    });
+  await service.close();
   return 0;
 }
