@@ -3,14 +3,14 @@
 // standby (`serve --follow`) matches the leader's state hash at the same seq, is promoted after the leader stops,
 // takes commands, and the stream replays to its state. Under CI=true a NATS server that cannot be reached is a
 // failure; elsewhere these tests skip with a message.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
 import { afterAll, describe, expect, it } from "vitest";
 import { NatsJournal } from "../src/journal/nats-journal.js";
-import { ROOT } from "./plimsoll-run.js";
+import { ROOT, startServe } from "./plimsoll-run.js";
 
 const SERVERS = "127.0.0.1:4222";
 const CONFIG = join(ROOT, "examples", "trading", "trading.config.json");
@@ -44,28 +44,6 @@ afterAll(async () => {
 });
 const deposit = (n: number) =>
   JSON.stringify({ type: "deposit", ts: T0 + n, account: `u${n % 7}`, asset: "USDC", amount: `${100 + n}` });
-
-async function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "plimsoll"), "serve", "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 15_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-  });
-  return { child, port };
-}
 
 const post = async (port: number, lines: string[]) =>
   (
@@ -121,12 +99,12 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
     const stream = unique("serve");
     const store = mkdtempSync(join(tmpdir(), "plimsoll-nats-"));
     const args = ["--config", CONFIG, "--store", `file:${store}`, "--journal", `nats://${SERVERS}/${stream}`];
-    let { child, port } = await start(args);
+    let { child, port } = await startServe(args);
     expect(await post(port, [0, 1, 2].map(deposit))).toBe(200);
     expect(await post(port, [3, 4].map(deposit))).toBe(200);
     const before = await hash(port);
     await stop(child, "SIGKILL");
-    ({ child, port } = await start(args));
+    ({ child, port } = await startServe(args));
     expect(await hash(port)).toEqual(before);
     expect(await post(port, [5].map(deposit))).toBe(200);
     const live = await hash(port);
@@ -139,8 +117,15 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
     const url = `nats://${SERVERS}/${stream}`;
     const leaderStore = mkdtempSync(join(tmpdir(), "plimsoll-leader-"));
     const standbyStore = mkdtempSync(join(tmpdir(), "plimsoll-standby-"));
-    const leader = await start(["--config", CONFIG, "--store", `file:${leaderStore}`, "--journal", url]);
-    const standby = await start(["--config", CONFIG, "--store", `file:${standbyStore}`, "--follow", url]);
+    const leader = await startServe(["--config", CONFIG, "--store", `file:${leaderStore}`, "--journal", url]);
+    const standby = await startServe([
+      "--config",
+      CONFIG,
+      "--store",
+      `file:${standbyStore}`,
+      "--follow",
+      url,
+    ]);
     for (let b = 0; b < 5; b++)
       expect(
         await post(

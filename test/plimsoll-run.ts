@@ -1,6 +1,6 @@
 // Runs a scenario file through the real executable (`plimsoll run`) and returns its output, as text and as
 // events: the helper of the scenario tests.
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "vitest";
 
@@ -27,3 +27,26 @@ export function runScenario(config: string, input: string): { text: string; even
 
 /** The events of one type. */
 export const eventsOf = (events: Event[], type: string): Event[] => events.filter((e) => e.type === type);
+
+/** `plimsoll serve --port 0 …args` as a child process, resolved with its port once it listens. */
+export async function startServe(args: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "plimsoll"), "serve", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 15_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+  return { child, port };
+}

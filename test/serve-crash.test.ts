@@ -4,7 +4,7 @@
 // what the restarted service reports equals a clean replay of its journal; and at the end the live state hash
 // equals `plimsoll replay` and an in-process engine fed the same commands. The random moments come from a seed
 // printed by the test (CRASH_SEED replays it).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load.js";
 import { Engine } from "../src/engine/engine.js";
 import { JOURNAL_FILE, recoverJournal } from "../src/journal/file-journal.js";
-import { ROOT } from "./plimsoll-run.js";
+import { ROOT, startServe } from "./plimsoll-run.js";
 
 const CONFIG = join(ROOT, "examples", "trading", "trading.config.json");
 const KILLS = 24;
@@ -56,35 +56,7 @@ function commandStream(count: number): string[] {
   return out;
 }
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly port: number;
-}
-
-async function start(store: string): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "bin", "plimsoll"), "serve", "--config", CONFIG, "--store", `file:${store}`, "--port", "0"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 15_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-  });
-  return { child, port };
-}
+const start = (store: string) => startServe(["--config", CONFIG, "--store", `file:${store}`]);
 
 async function post(port: number, lines: readonly string[]): Promise<boolean> {
   try {
