@@ -8,7 +8,7 @@ import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./pr
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
 import { PublishedPrice } from "./published-price.js";
 import { SortedPrices } from "./sorted-prices.js";
-import { WindowExtremes } from "./window-extremes.js";
+import { WindowMax } from "./window-max.js";
 
 /** Explicit limit: sources per index (the median's scratch space is sized by it). */
 export const MAX_SOURCES = 64;
@@ -60,7 +60,7 @@ export class IndexState {
   readonly changedTs: Float64Array;
   private readonly halted: Uint8Array;
   readonly latency: TimeEwma[];
-  readonly latencyMax: WindowExtremes[];
+  readonly latencyMax: WindowMax[];
   /** How each source entered the last computation (USED, CAPPED, STALE, OUTLIER, HALTED). */
   private readonly role: Uint8Array;
   private readonly peekRole: Uint8Array;
@@ -133,7 +133,7 @@ export class IndexState {
     // The sources' latency averages side by side in one slab: an update finds its row in a warm line.
     const latencySlab = new Float64Array(EWMA_ROW * n);
     this.latency = this.sourceIds.map((_, i) => new TimeEwma(config.latencyHalfLifeMs, latencySlab, i));
-    this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
+    this.latencyMax = this.sourceIds.map(() => new WindowMax(LATENCY_SAMPLES, config.latencyWindowMs));
     this.role = new Uint8Array(n).fill(STALE);
     this.peekRole = new Uint8Array(n);
     this.peekUsed = new Float64Array(n);
@@ -176,7 +176,7 @@ export class IndexState {
     this.changed = this.changed === NONE || this.changed === source ? source : ALL;
     const latency = ts - sourceTs;
     (this.latency[source] as TimeEwma).update(ts, latency);
-    (this.latencyMax[source] as WindowExtremes).push(ts, latency);
+    (this.latencyMax[source] as WindowMax).push(ts, latency);
   }
 
   /** Recomputes the index at `now`: freshness, median, outliers, weighted average, status. */
@@ -416,7 +416,7 @@ export class IndexState {
     yield `index ${this.id} ${this.value} ${this.status} ${this.computedTs} ${this.rawMedian} ${this.publishedText} ${this.publishedStatus} ${this.publishedRoles.join(",")}`;
     for (let i = 0; i < this.sourceIds.length; i++) {
       const ewma = this.latency[i] as TimeEwma;
-      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.text[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count} ${(this.latencyMax[i] as WindowExtremes).canonical()}`;
+      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.text[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count} ${(this.latencyMax[i] as WindowMax).canonical()}`;
     }
   }
 }
