@@ -334,8 +334,7 @@ export class IndexState {
    * changed since the last publication; records the new publication when so.
    */
   republish(): boolean {
-    const key = this.published.keyOf(this.value);
-    let changed = this.published.differs(this.value, key) || this.status !== this.publishedStatus;
+    let changed = this.published.differs(this, null) || this.status !== this.publishedStatus;
     if (this.rolesMoved) {
       this.rolesMoved = false;
       for (let i = 0; i < this.role.length; i++)
@@ -344,7 +343,7 @@ export class IndexState {
           this.publishedRoles[i] = this.role[i] as number;
         }
     }
-    this.published.record(this.value, key);
+    this.published.record();
     this.publishedStatus = this.status;
     return changed;
   }

@@ -447,7 +447,7 @@ export class MarketPrices {
     if (state.status === "unavailable") return; // nothing fresh to measure moves or divergence on
     if (w.move !== null) {
       const extremes = w.move.extremes;
-      extremes.push(now, state.value);
+      extremes.pushValueOf(now, state);
       // Just pushed at now: the extremes as of now, read without moving time again.
       const move = extremes.latestMax / extremes.latestMin - 1;
       const transition = w.move.breaker.observe(now, move > w.move.threshold);
@@ -467,10 +467,9 @@ export class MarketPrices {
         benchmark = other.value;
       }
       const d = w.divergence;
-      const transition = d.breaker.observe(
-        now,
-        d.monitor.observe(now, state.value, benchmark, d.breaker.tripped),
-      );
+      d.monitor.price = state.value;
+      d.monitor.benchmark = benchmark;
+      const transition = d.breaker.observe(now, d.monitor.observe(now, d.breaker.tripped));
       if (transition !== null) {
         d.measured = d.monitor.measured;
         d.limit = d.monitor.limit;
@@ -484,12 +483,11 @@ export class MarketPrices {
     mark.compute(now, index);
     // With no basis (no book yet, or the index method) the mark is the index: it shares the index's key.
     const published = mark.published;
-    const key = mark.value === index.value ? index.published.key : published.keyOf(mark.value);
     if (
-      (published.differs(mark.value, key) || index.status !== mark.publishedStatus) &&
+      (published.differs(mark, index.published) || index.status !== mark.publishedStatus) &&
       !Number.isNaN(mark.value)
     ) {
-      published.record(mark.value, key);
+      published.record();
       mark.publishedStatus = index.status;
       const seq = sink.nextSeq();
       const raw = sink.raw?.();
@@ -498,10 +496,9 @@ export class MarketPrices {
     }
     const w = this.markWatch[m];
     if (w === null || w === undefined || index.status === "unavailable" || Number.isNaN(mark.value)) return;
-    const transition = w.breaker.observe(
-      now,
-      w.monitor.observe(now, mark.value, index.value, w.breaker.tripped),
-    );
+    w.monitor.price = mark.value;
+    w.monitor.benchmark = index.value;
+    const transition = w.breaker.observe(now, w.monitor.observe(now, w.breaker.tripped));
     if (transition !== null) {
       w.measured = w.monitor.measured;
       w.limit = w.monitor.limit;

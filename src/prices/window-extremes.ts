@@ -51,8 +51,17 @@ export class WindowExtremes {
     this.#minQ = new Int32Array(capacity);
   }
 
-  /** Adds value x observed at ts. */
+  /** Adds value x observed at ts (allocates a holder: hot callers use pushValueOf). */
   push(ts: number, x: number): void {
+    this.pushValueOf(ts, { value: x });
+  }
+
+  /**
+   * Adds holder.value observed at ts. The value is read here: a double passed to a call V8 does not inline is
+   * boxed (a heap number per call), an object holding it is not.
+   */
+  pushValueOf(ts: number, holder: { readonly value: number }): void {
+    const x = holder.value;
     if (!Number.isFinite(x)) refuse("push: x", x, Number.NaN);
     this.#advance(ts, "push: ts");
     const cap = this.capacity;
