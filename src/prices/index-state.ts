@@ -3,6 +3,7 @@
 import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
+import { IdNumbers } from "../kernel/id-numbers.js";
 import { EWMA_ROW, TimeEwma } from "./ewma.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
@@ -51,7 +52,7 @@ export class IndexState {
   readonly minSources: number;
   readonly decimals: number;
   readonly maxClockSkewMs: number;
-  private readonly sourceIndex = new Map<string, number>();
+  private readonly sourceIndex: IdNumbers;
   private readonly weights: Float64Array;
   // per source
   readonly price: Float64Array;
@@ -110,9 +111,7 @@ export class IndexState {
     const n = config.sources.length;
     if (n > MAX_SOURCES) throw new RangeError(`index ${config.id}: more than ${MAX_SOURCES} sources`);
     this.sourceIds = config.sources.map((s) => s.id);
-    this.sourceIds.forEach((id, i) => {
-      this.sourceIndex.set(id, i);
-    });
+    this.sourceIndex = new IdNumbers(this.sourceIds);
     this.weights = Float64Array.from(config.sources, (s) => toNumber(s.weight));
     this.staleAfterMs = config.staleAfterMs;
     this.band = toNumber(config.outlierBand);
@@ -153,7 +152,7 @@ export class IndexState {
 
   /** Source number, or -1. */
   source(id: string): number {
-    return this.sourceIndex.get(id) ?? -1;
+    return this.sourceIndex.get(id);
   }
 
   /** Halts a source (it leaves the index at the next computation) or lets it back in. */

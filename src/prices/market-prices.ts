@@ -4,6 +4,7 @@
 import type { IndexConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatFixed, parseDecimal } from "../kernel/decimal.js";
 import { assert, type DomainError, describeValue, domainError } from "../kernel/errors.js";
+import { IdNumbers } from "../kernel/id-numbers.js";
 import { Breaker, type BreakerTransition } from "./breaker.js";
 import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor.js";
 import { IndexState } from "./index-state.js";
@@ -103,7 +104,7 @@ export interface IndexSourceEvidence {
 
 export class MarketPrices {
   readonly indices: IndexState[];
-  private readonly indexNo = new Map<string, number>();
+  private readonly indexNo: IdNumbers;
   private readonly watches: IndexWatch[];
   readonly marks: MarkState[] = [];
   private readonly markNo = new Map<string, number>();
@@ -117,14 +118,12 @@ export class MarketPrices {
   private options: OptionMarkSource | null = null;
 
   constructor(config: MarketConfig) {
-    this.indices = config.indices.map((c, i) => {
-      this.indexNo.set(c.id, i);
-      return new IndexState(c);
-    });
+    this.indexNo = new IdNumbers(config.indices.map((c) => c.id));
+    this.indices = config.indices.map((c) => new IndexState(c));
     this.watches = config.indices.map((c) => this.indexWatch(c));
     this.marksOf = config.indices.map(() => []);
     for (const instrument of config.instruments) {
-      const index = this.indexNo.get(instrument.index) as number;
+      const index = this.indexNo.get(instrument.index);
       this.instrumentIndex.set(instrument.symbol, index);
       if (instrument.kind === "option") {
         this.optionSymbols.add(instrument.symbol); // its mark comes from the volatility surface
@@ -149,9 +148,7 @@ export class MarketPrices {
           : new DivergenceWatch(
               breaker("divergence"),
               new DivergenceMonitor(settings(b.divergence)),
-              b.divergence.benchmark.kind === "index"
-                ? (this.indexNo.get(b.divergence.benchmark.index) ?? -1)
-                : -1,
+              b.divergence.benchmark.kind === "index" ? this.indexNo.get(b.divergence.benchmark.index) : -1,
             ),
       move:
         b.move === null
@@ -188,7 +185,7 @@ export class MarketPrices {
 
   checkPrice(c: Record<string, unknown>, ts: number): DomainError | null {
     const indexId = c["index"];
-    const index = typeof indexId === "string" ? (this.indexNo.get(indexId) ?? -1) : -1;
+    const index = typeof indexId === "string" ? this.indexNo.get(indexId) : -1;
     if (index < 0)
       return typeof indexId === "string"
         ? domainError("unknown_index", `price.index: "${indexId}" is not an index of this market`)
@@ -251,11 +248,11 @@ export class MarketPrices {
   /** The scope a `halt`/`resume` names: a symbol, an index, or `index/source`; null when unknown. */
   scopeKind(scope: string): "symbol" | "index" | "source" | null {
     if (this.instrumentIndex.has(scope)) return "symbol";
-    if (this.indexNo.has(scope)) return "index";
+    if (this.indexNo.get(scope) >= 0) return "index";
     const slash = scope.indexOf("/");
     if (slash > 0) {
       const index = this.indexNo.get(scope.slice(0, slash));
-      if (index !== undefined && (this.indices[index] as IndexState).source(scope.slice(slash + 1)) >= 0)
+      if (index >= 0 && (this.indices[index] as IndexState).source(scope.slice(slash + 1)) >= 0)
         return "source";
     }
     return null;
@@ -284,7 +281,7 @@ export class MarketPrices {
     const slash = scope.indexOf("/");
     if (slash < 0) return;
     // A halted venue leaves its index at once; the index is recomputed without (or again with) it.
-    const index = this.indexNo.get(scope.slice(0, slash)) as number;
+    const index = this.indexNo.get(scope.slice(0, slash));
     const state = this.indices[index] as IndexState;
     state.setHalted(state.source(scope.slice(slash + 1)), this.manual.has(scope));
     this.refresh(index, now, cause, sink);
@@ -318,7 +315,7 @@ export class MarketPrices {
   /** The index as it stands at `now` (sources gone stale since the last command count as stale). */
   indexPrice(id: string, now: number): PricedValue | null {
     const index = this.indexNo.get(id);
-    if (index === undefined) return null;
+    if (index < 0) return null;
     return (this.indices[index] as IndexState).peek(now);
   }
 
@@ -362,7 +359,7 @@ export class MarketPrices {
    */
   indexSources(id: string, now: number): IndexSourceEvidence[] {
     const index = this.indexNo.get(id);
-    if (index === undefined) return [];
+    if (index < 0) return [];
     const state = this.indices[index] as IndexState;
     return state.usedList().map((used) => ({
       source: used.source,
