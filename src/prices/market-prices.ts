@@ -13,7 +13,7 @@ import type { BreakerReason, IndexEvent, MarkEvent, PriceEventSink } from "./pri
 import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
 import { DegradedWatch, DivergenceWatch, MoveWatch, type Watch } from "./watches.js";
-import { WindowExtremes } from "./window-extremes.js";
+import { WindowRange } from "./window-range.js";
 
 const num = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
 /** Index values kept for the move breaker's window. */
@@ -153,11 +153,7 @@ export class MarketPrices {
       move:
         b.move === null
           ? null
-          : new MoveWatch(
-              breaker("move"),
-              new WindowExtremes(MOVE_SAMPLES, b.move.windowMs),
-              num(b.move.limit),
-            ),
+          : new MoveWatch(breaker("move"), new WindowRange(MOVE_SAMPLES, b.move.windowMs), num(b.move.limit)),
       degraded: b.degraded ? new DegradedWatch(breaker("degraded")) : null,
     };
   }
@@ -445,8 +441,14 @@ export class MarketPrices {
     if (w.move !== null) {
       const extremes = w.move.extremes;
       extremes.pushValueOf(now, state);
-      // Just pushed at now: the extremes as of now, read without moving time again.
-      const move = extremes.latestMax / extremes.latestMin - 1;
+      // Just pushed at now: the window as of now. Its cheap bounds settle a move far from the limit (division
+      // and subtraction are monotonic: the bounds' move is at least the exact one); the exact extremes are found
+      // only near or past it, or while the breaker is tripped (a clearing reports the exact move).
+      let move = extremes.upperMax / extremes.lowerMin - 1;
+      if (move > w.move.threshold || w.move.breaker.tripped) {
+        extremes.measure();
+        move = extremes.measuredMax / extremes.measuredMin - 1;
+      }
       const transition = w.move.breaker.observe(now, move > w.move.threshold);
       // measured and limit are read only by a report: a double stored on every update would be boxed. A
       // report only on a transition also keeps it out of this hot method (calls never made are not inlined).

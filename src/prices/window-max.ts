@@ -3,13 +3,14 @@
 // without its deques: a push is a ring write and an expiry check, small enough to be inlined into its caller
 // (so the pushed doubles are not boxed), and the maximum is found when read, by a scan of the live values.
 //
-// The deques of WindowExtremes are a function of the live values (a slot is in the max deque when its value is
-// larger than every later live value, in the min deque when smaller), so `canonical` derives them: the state is
-// the ring, and its canonical text is the one WindowExtremes writes after the same pushes and queries.
+// The deques of WindowExtremes are a function of the live values, so `canonical` derives them
+// (window-canonical.ts): the state is the ring, and its canonical text the one WindowExtremes writes after the
+// same pushes and queries.
 //
 // Layout: one Float64Array, the scalars first (one cache line with the newest slots' neighbourhood rarely, but
 // always with each other), then the ring as (ts, x) pairs: a push writes one pair, 16 contiguous bytes.
 
+import { windowCanonical } from "./window-canonical.js";
 import { MAX_CAPACITY, MIN_CAPACITY } from "./window-extremes.js";
 
 const LATEST = 0; // latest time seen (push ts or query now)
@@ -102,38 +103,17 @@ export class WindowMax {
     }
   }
 
-  /**
-   * The live values with their times, then the slots of the max and the min deques WindowExtremes would hold
-   * (each front to back, i.e. oldest to newest): its canonical text after the same calls.
-   */
+  /** WindowExtremes's canonical text after the same calls (window-canonical.ts derives its deques). */
   canonical(): string {
     const s = this.#s;
-    const size = s[SIZE]!;
-    const parts: number[] = [s[LATEST]!, size, s[HEAD]!];
-    for (let k = size; k > 0; k--) {
-      const at = RING + 2 * this.#slot(k);
-      parts.push(s[at]!, s[at + 1]!);
-    }
-    // A deque holds the live slots whose value is strictly beyond every later one's (a later value at least as
-    // large, resp. small, popped it): suffix extremes, found newest first.
-    const maxQ: number[] = [];
-    const minQ: number[] = [];
-    let max = Number.NEGATIVE_INFINITY;
-    let min = Number.POSITIVE_INFINITY;
-    for (let k = 1; k <= size; k++) {
-      const slot = this.#slot(k);
-      const x = s[RING + 2 * slot + 1]!;
-      if (x > max) {
-        maxQ.push(slot);
-        max = x;
-      }
-      if (x < min) {
-        minQ.push(slot);
-        min = x;
-      }
-    }
-    parts.push(...maxQ.reverse(), -1, ...minQ.reverse());
-    return parts.join(" ");
+    return windowCanonical(
+      s[LATEST]!,
+      s[SIZE]!,
+      s[HEAD]!,
+      this.capacity,
+      (slot) => s[RING + 2 * slot]!,
+      (slot) => s[RING + 2 * slot + 1]!,
+    );
   }
 }
 
