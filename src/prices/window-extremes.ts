@@ -8,6 +8,9 @@
 // Time never goes backwards: push ts and query `now` must not be earlier than the latest time seen (a regression
 // is the caller's bug; the feed layer refuses it with `ts_regression` first), because expired values are
 // forgotten for good.
+//
+// The price layer keeps its windows in WindowRange (the move breaker's) and WindowMax (latency): the same windows
+// with the same canonical text, cheaper where they are used. This structure is their reference in tests.
 
 export const MIN_CAPACITY = 1;
 export const MAX_CAPACITY = 100_000;
@@ -51,17 +54,8 @@ export class WindowExtremes {
     this.#minQ = new Int32Array(capacity);
   }
 
-  /** Adds value x observed at ts (allocates a holder: hot callers use pushValueOf). */
+  /** Adds value x observed at ts. */
   push(ts: number, x: number): void {
-    this.pushValueOf(ts, { value: x });
-  }
-
-  /**
-   * Adds holder.value observed at ts. The value is read here: a double passed to a call V8 does not inline is
-   * boxed (a heap number per call), an object holding it is not.
-   */
-  pushValueOf(ts: number, holder: { readonly value: number }): void {
-    const x = holder.value;
     if (!Number.isFinite(x)) refuse("push: x", x, Number.NaN);
     this.#advance(ts, "push: ts");
     const cap = this.capacity;
