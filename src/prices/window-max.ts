@@ -18,12 +18,16 @@ const OLDEST_BOUND = 1; // a lower bound of the oldest live value's ts (see #adv
 const HEAD = 2; // slot the next value is written to
 const SIZE = 3;
 const RING = 4; // slot k's ts at RING + 2k, its value at RING + 2k + 1
+/** The value `push` hands to its body (see push). */
+const PENDING = new Float64Array(1);
 
 /** The values pushed within the last `windowMs` ms, at most `capacity`; their max when read. */
 export class WindowMax {
   readonly capacity: number;
   readonly windowMs: number;
   readonly #s: Float64Array;
+  /** Where `push` leaves x for its body (shared: nothing runs in between). */
+  private readonly pending = PENDING;
 
   constructor(capacity: number, windowMs: number) {
     if (!Number.isInteger(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY)
@@ -38,8 +42,19 @@ export class WindowMax {
     this.clear();
   }
 
-  /** Adds value x observed at ts (finite, not before the latest time seen). */
+  /**
+   * Adds value x observed at ts (finite, not before the latest time seen). Small enough that V8 always inlines it:
+   * x is stored where the push reads it, and the push is called with ts alone (see TimeEwma.update: a double passed
+   * to a call V8 does not inline is boxed).
+   */
   push(ts: number, x: number): void {
+    this.pending[0] = x;
+    this.pushed(ts);
+  }
+
+  /** push's body: x is in `pending`. */
+  private pushed(ts: number): void {
+    const x = this.pending[0]!;
     const s = this.#s;
     if (!(Number.isFinite(x) && Number.isFinite(ts) && ts >= s[LATEST]!)) refuse("push", ts, x, s[LATEST]!);
     this.#advance(ts);

@@ -64,7 +64,7 @@ function compare(capacity: number, windowMs: number, steps: Op[]): void {
     }
     expect(w.size).toBe(ref.size);
     expect(w.canonical()).toBe(ref.canonical());
-    if (ref.size > 0) {
+    if (ref.size > 0 && op.kind !== "clear") {
       // the cheap bounds bound the exact extremes
       expect(w.upperMax).toBeGreaterThanOrEqual(ref.latestMax);
       expect(w.lowerMin).toBeLessThanOrEqual(ref.latestMin);
