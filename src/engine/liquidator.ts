@@ -97,9 +97,14 @@ export class Liquidator {
     });
   }
 
+  /** Whether `run` has anything to do: an account flagged, or positions held by the fund. */
+  get due(): boolean {
+    return this.host.watch.anyFlagged || this.fundHolds();
+  }
+
   /** Runs the waterfall for what the watch marks liquidatable; true when anything changed (decide again). */
   run(now: number, cause: number, out: EventSink): boolean {
-    if (!this.host.watch.anyFlagged && !this.fundHolds()) return false; // the common case
+    if (!this.due) return false; // the common case
     let budget = this.maxSteps;
     let acted = false;
     this.queues.clear(); // a queue is ranked once per command: the prices it was ranked at hold for the command

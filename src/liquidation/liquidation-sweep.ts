@@ -49,6 +49,9 @@ export class LiquidationSweep {
     this.markOf = new Float64Array(instruments).fill(Number.NaN);
   }
 
+  /** Holders of all instruments (a price command with none to sweep skips the instruments' loop). */
+  totalHolders = 0;
+
   /** Holders of an instrument. */
   holderCount(instrument: number): number {
     const list = this.holders[instrument] as HolderList;
@@ -72,6 +75,7 @@ export class LiquidationSweep {
     if (k < 0) {
       if (list.count === list.account.length) list.grow();
       k = list.count++;
+      this.totalHolders++;
       list.account[k] = account;
       list.slot[k] = slot;
       this.entryOf[slot] = k;
@@ -97,6 +101,7 @@ export class LiquidationSweep {
     list.low[k] = Number.NEGATIVE_INFINITY;
     list.high[k] = Number.POSITIVE_INFINITY;
     list.dead++;
+    this.totalHolders--;
     this.entryOf[slot] = -1;
     if (list.dead > 64 && list.dead * 4 > list.count) this.compact(instrument);
   }

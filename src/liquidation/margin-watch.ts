@@ -142,6 +142,11 @@ export class MarginWatch {
     return this.decision.get(account) ?? 0;
   }
 
+  /** Accounts are queued for `evaluate`. */
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Some account is not healthy or is frozen. */
   get anyFlagged(): boolean {
     return this.flaggedList.length > 0;

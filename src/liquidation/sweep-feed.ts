@@ -171,7 +171,8 @@ export class SweepFeed {
   pricesMoved(now: number, touch: (account: number) => void): boolean {
     const { sweep } = this;
     let conditionChanged = false;
-    for (let no = 0; no < this.symbols.length; no++) {
+    const instruments = sweep.totalHolders === 0 ? 0 : this.symbols.length; // nobody holds anything: no sweep
+    for (let no = 0; no < instruments; no++) {
       if (sweep.holderCount(no) === 0) continue;
       const symbol = this.symbols[no] as string;
       const mark = this.prices.markPrice(symbol, now);

@@ -3,12 +3,13 @@
 import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
+import { IdNumbers } from "../kernel/id-numbers.js";
 import { EWMA_ROW, TimeEwma } from "./ewma.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
 import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
 import { PublishedPrice } from "./published-price.js";
 import { SortedPrices } from "./sorted-prices.js";
-import { WindowExtremes } from "./window-extremes.js";
+import { WindowMax } from "./window-max.js";
 
 /** Explicit limit: sources per index (the median's scratch space is sized by it). */
 export const MAX_SOURCES = 64;
@@ -51,7 +52,7 @@ export class IndexState {
   readonly minSources: number;
   readonly decimals: number;
   readonly maxClockSkewMs: number;
-  private readonly sourceIndex = new Map<string, number>();
+  private readonly sourceIndex: IdNumbers;
   private readonly weights: Float64Array;
   // per source
   readonly price: Float64Array;
@@ -60,7 +61,7 @@ export class IndexState {
   readonly changedTs: Float64Array;
   private readonly halted: Uint8Array;
   readonly latency: TimeEwma[];
-  readonly latencyMax: WindowExtremes[];
+  readonly latencyMax: WindowMax[];
   /** How each source entered the last computation (USED, CAPPED, STALE, OUTLIER, HALTED). */
   private readonly role: Uint8Array;
   private readonly peekRole: Uint8Array;
@@ -110,9 +111,7 @@ export class IndexState {
     const n = config.sources.length;
     if (n > MAX_SOURCES) throw new RangeError(`index ${config.id}: more than ${MAX_SOURCES} sources`);
     this.sourceIds = config.sources.map((s) => s.id);
-    this.sourceIds.forEach((id, i) => {
-      this.sourceIndex.set(id, i);
-    });
+    this.sourceIndex = new IdNumbers(this.sourceIds);
     this.weights = Float64Array.from(config.sources, (s) => toNumber(s.weight));
     this.staleAfterMs = config.staleAfterMs;
     this.band = toNumber(config.outlierBand);
@@ -133,7 +132,7 @@ export class IndexState {
     // The sources' latency averages side by side in one slab: an update finds its row in a warm line.
     const latencySlab = new Float64Array(EWMA_ROW * n);
     this.latency = this.sourceIds.map((_, i) => new TimeEwma(config.latencyHalfLifeMs, latencySlab, i));
-    this.latencyMax = this.sourceIds.map(() => new WindowExtremes(LATENCY_SAMPLES, config.latencyWindowMs));
+    this.latencyMax = this.sourceIds.map(() => new WindowMax(LATENCY_SAMPLES, config.latencyWindowMs));
     this.role = new Uint8Array(n).fill(STALE);
     this.peekRole = new Uint8Array(n);
     this.peekUsed = new Float64Array(n);
@@ -153,7 +152,7 @@ export class IndexState {
 
   /** Source number, or -1. */
   source(id: string): number {
-    return this.sourceIndex.get(id) ?? -1;
+    return this.sourceIndex.get(id);
   }
 
   /** Halts a source (it leaves the index at the next computation) or lets it back in. */
@@ -176,7 +175,7 @@ export class IndexState {
     this.changed = this.changed === NONE || this.changed === source ? source : ALL;
     const latency = ts - sourceTs;
     (this.latency[source] as TimeEwma).update(ts, latency);
-    (this.latencyMax[source] as WindowExtremes).push(ts, latency);
+    (this.latencyMax[source] as WindowMax).push(ts, latency);
   }
 
   /** Recomputes the index at `now`: freshness, median, outliers, weighted average, status. */
@@ -334,8 +333,7 @@ export class IndexState {
    * changed since the last publication; records the new publication when so.
    */
   republish(): boolean {
-    const key = this.published.keyOf(this.value);
-    let changed = this.published.differs(this.value, key) || this.status !== this.publishedStatus;
+    let changed = this.published.differs(this, null) || this.status !== this.publishedStatus;
     if (this.rolesMoved) {
       this.rolesMoved = false;
       for (let i = 0; i < this.role.length; i++)
@@ -344,7 +342,7 @@ export class IndexState {
           this.publishedRoles[i] = this.role[i] as number;
         }
     }
-    this.published.record(this.value, key);
+    this.published.record();
     this.publishedStatus = this.status;
     return changed;
   }
@@ -416,7 +414,7 @@ export class IndexState {
     yield `index ${this.id} ${this.value} ${this.status} ${this.computedTs} ${this.rawMedian} ${this.publishedText} ${this.publishedStatus} ${this.publishedRoles.join(",")}`;
     for (let i = 0; i < this.sourceIds.length; i++) {
       const ewma = this.latency[i] as TimeEwma;
-      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.text[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count} ${(this.latencyMax[i] as WindowExtremes).canonical()}`;
+      yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.text[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count} ${(this.latencyMax[i] as WindowMax).canonical()}`;
     }
   }
 }

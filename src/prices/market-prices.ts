@@ -4,6 +4,7 @@
 import type { IndexConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatFixed, parseDecimal } from "../kernel/decimal.js";
 import { assert, type DomainError, describeValue, domainError } from "../kernel/errors.js";
+import { IdNumbers } from "../kernel/id-numbers.js";
 import { Breaker, type BreakerTransition } from "./breaker.js";
 import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor.js";
 import { IndexState } from "./index-state.js";
@@ -12,7 +13,7 @@ import type { BreakerReason, IndexEvent, MarkEvent, PriceEventSink } from "./pri
 import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
 import { DegradedWatch, DivergenceWatch, MoveWatch, type Watch } from "./watches.js";
-import { WindowExtremes } from "./window-extremes.js";
+import { WindowRange } from "./window-range.js";
 
 const num = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
 /** Index values kept for the move breaker's window. */
@@ -103,7 +104,7 @@ export interface IndexSourceEvidence {
 
 export class MarketPrices {
   readonly indices: IndexState[];
-  private readonly indexNo = new Map<string, number>();
+  private readonly indexNo: IdNumbers;
   private readonly watches: IndexWatch[];
   readonly marks: MarkState[] = [];
   private readonly markNo = new Map<string, number>();
@@ -117,14 +118,12 @@ export class MarketPrices {
   private options: OptionMarkSource | null = null;
 
   constructor(config: MarketConfig) {
-    this.indices = config.indices.map((c, i) => {
-      this.indexNo.set(c.id, i);
-      return new IndexState(c);
-    });
+    this.indexNo = new IdNumbers(config.indices.map((c) => c.id));
+    this.indices = config.indices.map((c) => new IndexState(c));
     this.watches = config.indices.map((c) => this.indexWatch(c));
     this.marksOf = config.indices.map(() => []);
     for (const instrument of config.instruments) {
-      const index = this.indexNo.get(instrument.index) as number;
+      const index = this.indexNo.get(instrument.index);
       this.instrumentIndex.set(instrument.symbol, index);
       if (instrument.kind === "option") {
         this.optionSymbols.add(instrument.symbol); // its mark comes from the volatility surface
@@ -149,18 +148,12 @@ export class MarketPrices {
           : new DivergenceWatch(
               breaker("divergence"),
               new DivergenceMonitor(settings(b.divergence)),
-              b.divergence.benchmark.kind === "index"
-                ? (this.indexNo.get(b.divergence.benchmark.index) ?? -1)
-                : -1,
+              b.divergence.benchmark.kind === "index" ? this.indexNo.get(b.divergence.benchmark.index) : -1,
             ),
       move:
         b.move === null
           ? null
-          : new MoveWatch(
-              breaker("move"),
-              new WindowExtremes(MOVE_SAMPLES, b.move.windowMs),
-              num(b.move.limit),
-            ),
+          : new MoveWatch(breaker("move"), new WindowRange(MOVE_SAMPLES, b.move.windowMs), num(b.move.limit)),
       degraded: b.degraded ? new DegradedWatch(breaker("degraded")) : null,
     };
   }
@@ -188,7 +181,7 @@ export class MarketPrices {
 
   checkPrice(c: Record<string, unknown>, ts: number): DomainError | null {
     const indexId = c["index"];
-    const index = typeof indexId === "string" ? (this.indexNo.get(indexId) ?? -1) : -1;
+    const index = typeof indexId === "string" ? this.indexNo.get(indexId) : -1;
     if (index < 0)
       return typeof indexId === "string"
         ? domainError("unknown_index", `price.index: "${indexId}" is not an index of this market`)
@@ -251,11 +244,11 @@ export class MarketPrices {
   /** The scope a `halt`/`resume` names: a symbol, an index, or `index/source`; null when unknown. */
   scopeKind(scope: string): "symbol" | "index" | "source" | null {
     if (this.instrumentIndex.has(scope)) return "symbol";
-    if (this.indexNo.has(scope)) return "index";
+    if (this.indexNo.get(scope) >= 0) return "index";
     const slash = scope.indexOf("/");
     if (slash > 0) {
       const index = this.indexNo.get(scope.slice(0, slash));
-      if (index !== undefined && (this.indices[index] as IndexState).source(scope.slice(slash + 1)) >= 0)
+      if (index >= 0 && (this.indices[index] as IndexState).source(scope.slice(slash + 1)) >= 0)
         return "source";
     }
     return null;
@@ -284,7 +277,7 @@ export class MarketPrices {
     const slash = scope.indexOf("/");
     if (slash < 0) return;
     // A halted venue leaves its index at once; the index is recomputed without (or again with) it.
-    const index = this.indexNo.get(scope.slice(0, slash)) as number;
+    const index = this.indexNo.get(scope.slice(0, slash));
     const state = this.indices[index] as IndexState;
     state.setHalted(state.source(scope.slice(slash + 1)), this.manual.has(scope));
     this.refresh(index, now, cause, sink);
@@ -318,7 +311,7 @@ export class MarketPrices {
   /** The index as it stands at `now` (sources gone stale since the last command count as stale). */
   indexPrice(id: string, now: number): PricedValue | null {
     const index = this.indexNo.get(id);
-    if (index === undefined) return null;
+    if (index < 0) return null;
     return (this.indices[index] as IndexState).peek(now);
   }
 
@@ -362,7 +355,7 @@ export class MarketPrices {
    */
   indexSources(id: string, now: number): IndexSourceEvidence[] {
     const index = this.indexNo.get(id);
-    if (index === undefined) return [];
+    if (index < 0) return [];
     const state = this.indices[index] as IndexState;
     return state.usedList().map((used) => ({
       source: used.source,
@@ -448,9 +441,15 @@ export class MarketPrices {
     if (state.status === "unavailable") return; // nothing fresh to measure moves or divergence on
     if (w.move !== null) {
       const extremes = w.move.extremes;
-      extremes.push(now, state.value);
-      // Just pushed at now: the extremes as of now, read without moving time again.
-      const move = extremes.latestMax / extremes.latestMin - 1;
+      extremes.pushValueOf(now, state);
+      // Just pushed at now: the window as of now. Its cheap bounds settle a move far from the limit (division
+      // and subtraction are monotonic: the bounds' move is at least the exact one); the exact extremes are found
+      // only near or past it, or while the breaker is tripped (a clearing reports the exact move).
+      let move = extremes.upperMax / extremes.lowerMin - 1;
+      if (move > w.move.threshold || w.move.breaker.tripped) {
+        extremes.measure();
+        move = extremes.measuredMax / extremes.measuredMin - 1;
+      }
       const transition = w.move.breaker.observe(now, move > w.move.threshold);
       // measured and limit are read only by a report: a double stored on every update would be boxed. A
       // report only on a transition also keeps it out of this hot method (calls never made are not inlined).
@@ -468,10 +467,9 @@ export class MarketPrices {
         benchmark = other.value;
       }
       const d = w.divergence;
-      const transition = d.breaker.observe(
-        now,
-        d.monitor.observe(now, state.value, benchmark, d.breaker.tripped),
-      );
+      d.monitor.price = state.value;
+      d.monitor.benchmark = benchmark;
+      const transition = d.breaker.observe(now, d.monitor.observe(now, d.breaker.tripped));
       if (transition !== null) {
         d.measured = d.monitor.measured;
         d.limit = d.monitor.limit;
@@ -485,12 +483,11 @@ export class MarketPrices {
     mark.compute(now, index);
     // With no basis (no book yet, or the index method) the mark is the index: it shares the index's key.
     const published = mark.published;
-    const key = mark.value === index.value ? index.published.key : published.keyOf(mark.value);
     if (
-      (published.differs(mark.value, key) || index.status !== mark.publishedStatus) &&
+      (published.differs(mark, index.published) || index.status !== mark.publishedStatus) &&
       !Number.isNaN(mark.value)
     ) {
-      published.record(mark.value, key);
+      published.record();
       mark.publishedStatus = index.status;
       const seq = sink.nextSeq();
       const raw = sink.raw?.();
@@ -499,10 +496,9 @@ export class MarketPrices {
     }
     const w = this.markWatch[m];
     if (w === null || w === undefined || index.status === "unavailable" || Number.isNaN(mark.value)) return;
-    const transition = w.breaker.observe(
-      now,
-      w.monitor.observe(now, mark.value, index.value, w.breaker.tripped),
-    );
+    w.monitor.price = mark.value;
+    w.monitor.benchmark = index.value;
+    const transition = w.breaker.observe(now, w.monitor.observe(now, w.breaker.tripped));
     if (transition !== null) {
       w.measured = w.monitor.measured;
       w.limit = w.monitor.limit;

@@ -7,11 +7,12 @@ describe("PublishedPrice", () => {
   it("has no text before the first publication, then the text of the value recorded", () => {
     const p = new PublishedPrice(2);
     expect(p.text).toBe("");
-    expect(p.differs(1.234, p.keyOf(1.234))).toBe(true);
-    p.record(1.234, p.keyOf(1.234));
+    expect(p.differs({ value: 1.234 }, null)).toBe(true);
+    p.record();
     expect(p.text).toBe("1.23");
-    expect(p.differs(1.2341, p.keyOf(1.2341))).toBe(false);
-    expect(p.differs(1.236, p.keyOf(1.236))).toBe(true);
+    expect(p.differs({ value: 1.2341 }, null)).toBe(false);
+    expect(p.differs({ value: 1.236 }, null)).toBe(true);
+    expect(p.text).toBe("1.23"); // looked at, not recorded
   });
 
   it("differs exactly when the texts do, with and without keys (more than 9 decimals)", () => {
@@ -24,8 +25,8 @@ describe("PublishedPrice", () => {
           let text = "";
           for (const v of values) {
             const next = priceText(v, decimals);
-            expect(p.differs(v, p.keyOf(v))).toBe(next !== text);
-            p.record(v, p.keyOf(v));
+            expect(p.differs({ value: v }, null)).toBe(next !== text);
+            p.record();
             text = next;
             expect(p.text).toBe(text);
           }

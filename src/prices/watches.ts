@@ -2,7 +2,7 @@
 // one map, so the hot watch reads and writes its fields inline instead of through generic store handlers.
 import type { Breaker } from "./breaker.js";
 import type { DivergenceMonitor } from "./divergence-monitor.js";
-import type { WindowExtremes } from "./window-extremes.js";
+import type { WindowRange } from "./window-range.js";
 
 /** A breaker with the measure and limit its next report shows: set only on a transition, read only by it. */
 export class Watch {
@@ -27,7 +27,7 @@ export class DivergenceWatch extends Watch {
 export class MoveWatch extends Watch {
   constructor(
     breaker: Breaker,
-    readonly extremes: WindowExtremes,
+    readonly extremes: WindowRange,
     readonly threshold: number,
   ) {
     super(breaker);

@@ -8,6 +8,9 @@
 // Time never goes backwards: push ts and query `now` must not be earlier than the latest time seen (a regression
 // is the caller's bug; the feed layer refuses it with `ts_regression` first), because expired values are
 // forgotten for good.
+//
+// The price layer keeps its windows in WindowRange (the move breaker's) and WindowMax (latency): the same windows
+// with the same canonical text, cheaper where they are used. This structure is their reference in tests.
 
 export const MIN_CAPACITY = 1;
 export const MAX_CAPACITY = 100_000;
