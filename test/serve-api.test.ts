@@ -46,6 +46,8 @@ const start = async () => {
     host: "127.0.0.1",
     log: () => undefined,
     streamMaxBuffered: 1 << 16,
+    // No snapshots: a restart replays the journal, so the events of earlier requests are kept for their retries.
+    snapshotEvery: 0,
   });
   base = `http://127.0.0.1:${service.port}`;
 };

@@ -56,7 +56,9 @@ function commandStream(count: number): string[] {
   return out;
 }
 
-const start = (store: string) => startServe(["--config", CONFIG, "--store", `file:${store}`]);
+// Snapshots every 150 commands: restarts load the newest one and replay the journal after it.
+const start = (store: string) =>
+  startServe(["--config", CONFIG, "--store", `file:${store}`, "--snapshot-every", "150"]);
 
 async function post(port: number, lines: readonly string[]): Promise<boolean> {
   try {

@@ -21,10 +21,11 @@ commands:
   demo
       run the bundled scenario and print a readable summary (what \`npm start\` does)
   serve [--config FILE] [--store file:DIR] [--journal nats://HOST:PORT/STREAM] [--follow nats://HOST:PORT/STREAM]
-        [--port N] [--host H]
+        [--port N] [--host H] [--snapshot-every N]
       the service: commands over HTTP, journaled (durable) before they are applied; the store keeps the
       configuration it was created with and, without --journal, the journal (default store file:./plimsoll-data,
-      port 8080); --follow runs a hot standby of the leader writing that stream (POST /v1/promote to take over)
+      port 8080); --follow runs a hot standby of the leader writing that stream (POST /v1/promote to take over);
+      the engine is snapshotted into a file store every N commands (default 100000) and at shutdown
   replay --store file:DIR [--journal nats://HOST:PORT/STREAM]
       rebuild the state from a store's journal (or the stream) and print its state hash
 
@@ -82,7 +83,11 @@ async function serveCommand(args: readonly string[]): Promise<number> {
     follow: true,
     port: true,
     host: true,
+    "snapshot-every": true,
   });
+  const every = Number(values["snapshot-every"] ?? "100000");
+  if (!Number.isSafeInteger(every) || every < 0)
+    throw new UsageError(`--snapshot-every ${values["snapshot-every"]}: a number of commands (0: never)`);
   const journal = values["journal"] === undefined ? undefined : natsTarget(values["journal"], "--journal");
   const follow = values["follow"] === undefined ? undefined : natsTarget(values["follow"], "--follow");
   if (journal !== undefined && follow !== undefined)
@@ -110,6 +115,7 @@ async function serveCommand(args: readonly string[]): Promise<number> {
       host: values["host"] ?? "127.0.0.1",
       log,
       readModel,
+      snapshotEvery: every,
       ...(journal === undefined ? {} : { journal }),
       ...(follow === undefined ? {} : { follow }),
     });

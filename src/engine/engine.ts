@@ -6,23 +6,23 @@ import { AssertionError, assert, type DomainError, describeValue, domainError } 
 import { isId, parseId } from "../kernel/ids.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { wadToRaw } from "../kernel/wad.js";
-import { INSURANCE, Ledger, reserved, SYSTEM_ACCOUNTS } from "../ledger/ledger.js";
+import { INSURANCE, Ledger, type LedgerSnapshot, reserved, SYSTEM_ACCOUNTS } from "../ledger/ledger.js";
 import { LIQUIDATING, STATE_NAMES } from "../liquidation/margin-state.js";
-import { MarginWatch } from "../liquidation/margin-watch.js";
+import { MarginWatch, type MarginWatchSnapshot } from "../liquidation/margin-watch.js";
 import { AccountMargin } from "../margin/account-margin.js";
 import { OptionMarks } from "../margin/option-marks.js";
-import { Positions } from "../margin/positions.js";
-import { OrderBooks } from "../orderbook/order-books.js";
-import { MAX_NOTE, MarketPrices } from "../prices/market-prices.js";
+import { Positions, type PositionsSnapshot } from "../margin/positions.js";
+import { OrderBooks, type OrderBooksSnapshot } from "../orderbook/order-books.js";
+import { MAX_NOTE, MarketPrices, type PricesSnapshot } from "../prices/market-prices.js";
 import type { PriceEventSink } from "../prices/price-events.js";
 import { parseSmileQuotes } from "../volatility/smile-quotes.js";
-import { SurfaceBook } from "../volatility/surface-book.js";
+import { SurfaceBook, type SurfaceBookSnapshot } from "../volatility/surface-book.js";
 import { accountEvent } from "./account-view.js";
 import { balanceEventObject } from "./balance-event.js";
 import { type CommandType, commandSpec, isCommandType, unknownField } from "./commands.js";
 import { type AccountEvent, BALANCE_REASONS, type EngineEvent, type EventSink } from "./events.js";
-import { Expiry } from "./expiry.js";
-import { Funding } from "./funding.js";
+import { Expiry, type ExpirySnapshot } from "./expiry.js";
+import { Funding, type FundingSnapshot } from "./funding.js";
 import { Liquidator } from "./liquidator.js";
 import { stateHash } from "./state-hash.js";
 import { Trading } from "./trading.js";
@@ -50,6 +50,26 @@ const AMOUNT_FIELD: Readonly<Record<MoneyCommand, string>> = {
   withdraw: "withdraw.amount",
   transfer: "transfer.amount",
 };
+
+export const SNAPSHOT_FORMAT = "plimsoll-engine/1";
+
+/** Everything `Engine.snapshot` records. */
+export interface EngineSnapshot {
+  readonly format: string;
+  readonly now: number;
+  readonly eventSeq: number;
+  readonly lastCause: number;
+  readonly commandCount: number;
+  readonly rejectedCount: number;
+  readonly ledger: LedgerSnapshot;
+  readonly positions: PositionsSnapshot;
+  readonly books: OrderBooksSnapshot;
+  readonly prices: PricesSnapshot;
+  readonly funding: FundingSnapshot;
+  readonly expiry: ExpirySnapshot;
+  readonly surfaces: SurfaceBookSnapshot;
+  readonly watch: MarginWatchSnapshot;
+}
 
 /** The engine as a service's metrics see it (Engine.observe). */
 export interface EngineObservation {
@@ -210,6 +230,52 @@ export class Engine {
         this.watch.evaluate(this.now, cause, out);
       if (this.assertInvariants) this.ledger.assertBalanced();
     }
+  }
+
+  /**
+   * The whole engine state as JSON-compatible values (src/kernel/snapshot-codec.ts), for a snapshot: restored with
+   * `Engine.fromSnapshot` under the same configuration, the engine continues exactly as this one would (same events,
+   * same state hash). Not for hot paths: it copies everything.
+   */
+  snapshot(): EngineSnapshot {
+    return {
+      format: SNAPSHOT_FORMAT,
+      now: this.now,
+      eventSeq: this.eventSeq,
+      lastCause: this.lastCause,
+      commandCount: this.commandCount,
+      rejectedCount: this.rejectedCount,
+      ledger: this.ledger.snapshot(),
+      positions: this.positions.snapshot(),
+      books: this.books.snapshot(),
+      prices: this.prices.snapshot(),
+      funding: this.funding.snapshot(),
+      expiry: this.expiry.snapshot(),
+      surfaces: this.surfaces.snapshot(),
+      watch: this.watch.snapshot(),
+    };
+  }
+
+  /** An engine in the state a snapshot recorded (same configuration): see `snapshot`. */
+  static fromSnapshot(config: MarketConfig, s: EngineSnapshot, options: EngineOptions = {}): Engine {
+    if (s.format !== SNAPSHOT_FORMAT)
+      throw new RangeError(`snapshot: format ${String(s.format)}, this engine reads ${SNAPSHOT_FORMAT}`);
+    const engine = new Engine(config, options);
+    engine.ledger.restoreSnapshot(s.ledger);
+    engine.positions.restoreSnapshot(s.positions);
+    engine.books.restoreSnapshot(s.books);
+    engine.prices.restore(s.prices);
+    engine.funding.restoreSnapshot(s.funding);
+    engine.expiry.restoreSnapshot(s.expiry);
+    engine.surfaces.restoreSnapshot(s.surfaces);
+    engine.now = s.now;
+    engine.eventSeq = s.eventSeq;
+    engine.lastCause = s.lastCause;
+    engine.commandCount = s.commandCount;
+    engine.rejectedCount = s.rejectedCount;
+    // Last: the margin states, and the sweep's ranges from exact evaluations of the state just restored.
+    engine.watch.restoreSnapshot(s.watch, s.now);
+    return engine;
   }
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */

@@ -3,9 +3,17 @@
 // position of the instrument is closed at that price in one step, all or nothing: the plan is computed first,
 // then applied with an undo log, so a failure halfway leaves no account changed (the seed's "partial asset
 // settlement"). Resting orders are cancelled first; the instrument then accepts nothing more.
+
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
+import {
+  decodeArray,
+  decodeFloat,
+  type Encoded,
+  encodeArray,
+  encodeFloat,
+} from "../kernel/snapshot-codec.js";
 import { wadDiv, wadMul, wadOf, wadOfPrice, wadToRaw } from "../kernel/wad.js";
 import { CLEARING, type Ledger } from "../ledger/ledger.js";
 import { unitOf } from "../margin/account-margin.js";
@@ -36,6 +44,15 @@ interface Close {
   readonly lots: number;
   readonly entryValue: bigint;
   readonly pnl: bigint;
+}
+
+export interface ExpirySnapshot {
+  readonly weighted: Encoded[];
+  readonly counted: Encoded[];
+  readonly lastValue: Encoded[];
+  readonly lastTs: Encoded[];
+  readonly expired: Encoded[];
+  readonly due: Encoded;
 }
 
 export class Expiry {
@@ -192,6 +209,27 @@ export class Expiry {
       plan.every((c) => positions.lots(c.slot) === 0),
       "expiry: a position survived settlement",
     );
+  }
+
+  /** The state for a snapshot: the TWAP sums per instrument, expiries settled, and when anything is next due. */
+  snapshot(): ExpirySnapshot {
+    return {
+      weighted: encodeArray(this.weighted),
+      counted: encodeArray(this.counted),
+      lastValue: encodeArray(this.lastValue),
+      lastTs: encodeArray(this.lastTs),
+      expired: encodeArray(this.expired),
+      due: encodeFloat(this.due),
+    };
+  }
+
+  restoreSnapshot(s: ExpirySnapshot): void {
+    decodeArray(s.weighted, this.weighted);
+    decodeArray(s.counted, this.counted);
+    decodeArray(s.lastValue, this.lastValue);
+    decodeArray(s.lastTs, this.lastTs);
+    decodeArray(s.expired, this.expired);
+    this.due = decodeFloat(s.due);
   }
 
   *canonicalLines(): Generator<string> {

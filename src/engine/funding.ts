@@ -3,9 +3,17 @@
 // at each interval boundary every position of the perpetual pays or receives size × contractSize × mark × rate in
 // one step. Payers are charged rounded up and receivers paid rounded down, so Σ payments ≤ 0; the residue goes to
 // the insurance fund, and the ledger balances exactly.
+
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { fixedToNumber, formatDecimal } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
+import {
+  decodeArray,
+  decodeFloat,
+  type Encoded,
+  encodeArray,
+  encodeFloat,
+} from "../kernel/snapshot-codec.js";
 import { wadDiv, wadMul, wadOfPrice, wadToRaw } from "../kernel/wad.js";
 import { INSURANCE, type Ledger } from "../ledger/ledger.js";
 import { unitOf } from "../margin/account-margin.js";
@@ -31,6 +39,14 @@ export interface FundingHost {
   nextSeq(): number;
   /** Queues an account whose margin a payment changed. */
   touch(account: number): void;
+}
+
+export interface FundingSnapshot {
+  readonly nextTs: Encoded[];
+  readonly lastSample: Encoded[];
+  readonly premiumSum: Encoded[];
+  readonly samples: Encoded[];
+  readonly due: Encoded;
 }
 
 export class Funding {
@@ -182,6 +198,25 @@ export class Funding {
   }
 
   /** Canonical text for the state hash. */
+  /** The state for a snapshot (per-instrument arrays and when anything is next due). */
+  snapshot(): FundingSnapshot {
+    return {
+      nextTs: encodeArray(this.nextTs),
+      lastSample: encodeArray(this.lastSample),
+      premiumSum: encodeArray(this.premiumSum),
+      samples: encodeArray(this.samples),
+      due: encodeFloat(this.due),
+    };
+  }
+
+  restoreSnapshot(s: FundingSnapshot): void {
+    decodeArray(s.nextTs, this.nextTs);
+    decodeArray(s.lastSample, this.lastSample);
+    decodeArray(s.premiumSum, this.premiumSum);
+    decodeArray(s.samples, this.samples);
+    this.due = decodeFloat(s.due);
+  }
+
   *canonicalLines(): Generator<string> {
     for (const no of this.perpetuals)
       yield `funding ${no} ${this.nextTs[no]} ${this.lastSample[no]} ${this.premiumSum[no]} ${this.samples[no]} ${this.due}`;

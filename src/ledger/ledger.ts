@@ -1,8 +1,10 @@
 // The exact ledger: balances per account and asset as 64-bit fixed-point integers at each asset's decimals.
 // External flows are only deposit and withdraw; everything else moves value between accounts, so per asset
 // Σ balances = Σ deposits − Σ withdrawals holds by construction and is asserted by `assertBalanced`.
+
 import { formatDecimal } from "../kernel/decimal.js";
 import { AssertionError, assert, type DomainError, domainError } from "../kernel/errors.js";
+import { decodeBigints, encodeBigints } from "../kernel/snapshot-codec.js";
 
 export const SYSTEM_PREFIX = "sys:";
 /** The insurance fund and the fee income are ledger accounts like any other, under reserved ids. */
@@ -23,6 +25,13 @@ export const SYSTEM_ACCOUNTS = 3;
 export const MAX_ACCOUNTS = 1 << 22;
 export const INT64_MAX = (1n << 63n) - 1n;
 export const INT64_MIN = -(1n << 63n);
+
+export interface LedgerSnapshot {
+  readonly accounts: readonly string[];
+  readonly balances: readonly (readonly string[])[];
+  readonly deposited: readonly string[];
+  readonly withdrawn: readonly string[];
+}
 
 export interface LedgerAsset {
   readonly id: string;
@@ -207,6 +216,35 @@ export class Ledger {
         `ledger out of balance in ${this.assets[asset]?.id}: Σ balances ${sum} ≠ Σ deposits − Σ withdrawals ${expected}`,
       );
     }
+  }
+
+  /** The ledger's state for a snapshot: accounts in number order (numbers are kept), balances, flows. */
+  snapshot(): LedgerSnapshot {
+    const n = this.accountIds.length;
+    return {
+      accounts: this.accountIds.slice(SYSTEM_ACCOUNTS),
+      balances: this.balances.map((b) => encodeBigints(b, n)),
+      deposited: this.deposited.map(String),
+      withdrawn: this.withdrawn.map(String),
+    };
+  }
+
+  /** Restores a snapshot into a ledger just constructed with the same assets. */
+  restoreSnapshot(s: LedgerSnapshot): void {
+    assert(this.accountIds.length === SYSTEM_ACCOUNTS, "ledger: restoring into a ledger in use");
+    for (const id of s.accounts) this.open(id);
+    s.balances.forEach((values, asset) => {
+      const balances = this.balances[asset] as BigInt64Array;
+      decodeBigints(values).forEach((b, account) => {
+        balances[account] = b;
+      });
+    });
+    s.deposited.forEach((v, asset) => {
+      this.deposited[asset] = BigInt(v);
+    });
+    s.withdrawn.forEach((v, asset) => {
+      this.withdrawn[asset] = BigInt(v);
+    });
   }
 
   /** Canonical text of the whole ledger for the state hash: accounts sorted by id, raw integers. */

@@ -59,6 +59,15 @@ export class LiquidationSweep {
   }
 
   /** The mark the instrument was last swept at (NaN before the first sweep). */
+  /** The mark each instrument was last swept at (a snapshot keeps them: the next sweep's edge depends on them). */
+  marks(): Float64Array {
+    return this.markOf.slice();
+  }
+
+  restoreMarks(marks: ArrayLike<number>): void {
+    this.markOf.set(marks);
+  }
+
   mark(instrument: number): number {
     return this.markOf[instrument] as number;
   }

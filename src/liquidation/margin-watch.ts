@@ -4,8 +4,11 @@
 // instrument's breaker tripped) is frozen to reduce-only instead, with the reason, and re-evaluated when the price
 // recovers — for at most `liquidation.maxPriceWaitMs`, after which the last good price is used, with a
 // `margin.override` event. The liquidation steps (src/engine/liquidator.ts) act on the states decided here.
+
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal } from "../kernel/decimal.js";
+import { assert } from "../kernel/errors.js";
+import { decodeArray, type Encoded, encodeArray } from "../kernel/snapshot-codec.js";
 import { WAD, wadMul, wadOf, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { AccountFigures, AccountMargin } from "../margin/account-margin.js";
@@ -20,7 +23,7 @@ import {
   nextMarginState,
   STATE_NAMES,
 } from "./margin-state.js";
-import { SweepFeed } from "./sweep-feed.js";
+import { SweepFeed, type SweepFeedSnapshot } from "./sweep-feed.js";
 
 export interface MarginPriceLine {
   readonly symbol: string;
@@ -85,6 +88,17 @@ export interface MarginWatchHost {
   readonly margin: AccountMargin;
   readonly prices: MarketPrices;
   nextSeq(): number;
+}
+
+export interface MarginWatchSnapshot {
+  readonly state: number[];
+  readonly frozen: number[];
+  readonly frozenSince: Encoded[];
+  readonly overridden: number[];
+  readonly risk: Encoded[];
+  readonly flagged: number[];
+  readonly decisions: [number, number][];
+  readonly feed: SweepFeedSnapshot;
 }
 
 export class MarginWatch {
@@ -371,6 +385,48 @@ export class MarginWatch {
   }
 
   /** Canonical text for the state hash: accounts not healthy or frozen. */
+  /** The margin states for a snapshot: per account, the flagged list in its order, decisions, the sweep's feed. */
+  snapshot(): MarginWatchSnapshot {
+    const n = Math.min(this.state.length, this.host.ledger.accountCount);
+    return {
+      state: encodeArray(this.state, n) as number[],
+      frozen: encodeArray(this.frozen, n) as number[],
+      frozenSince: encodeArray(this.frozenSince, n),
+      overridden: encodeArray(this.overridden, n) as number[],
+      risk: encodeArray(this.risk, n),
+      flagged: [...this.flaggedList],
+      decisions: [...this.decision],
+      feed: this.feed.snapshot(),
+    };
+  }
+
+  /**
+   * Restores a snapshot into a watch just constructed, then gives every account holding a position its sweep range
+   * from an exact evaluation at `now` (ranges are derived, not state: any valid range gives the same decisions).
+   */
+  restoreSnapshot(s: MarginWatchSnapshot, now: number): void {
+    assert(this.flaggedList.length === 0, "margin watch: restoring into a watch in use");
+    const n = s.state.length;
+    if (n > this.state.length) this.grow(n);
+    this.state.set(s.state);
+    this.frozen.set(s.frozen);
+    decodeArray(s.frozenSince, this.frozenSince);
+    this.overridden.set(s.overridden);
+    decodeArray(s.risk, this.risk);
+    for (const account of s.flagged) this.flag(account, true);
+    for (const [account, seq] of s.decisions) this.decision.set(account, seq);
+    this.feed.restoreSnapshot(s.feed);
+    const positions = this.host.positions;
+    const synced = new Set<number>();
+    for (let slot = 0; slot < positions.total; slot++) {
+      const account = positions.account(slot);
+      if (synced.has(account) || this.host.ledger.isSystem(account) || !positions.hasOpenPosition(account))
+        continue;
+      synced.add(account);
+      this.feed.sync(account, this.host.margin.check(account, now));
+    }
+  }
+
   *canonicalLines(accountId: (account: number) => string): Generator<string> {
     const lines: string[] = [];
     for (let a = 0; a < this.state.length; a++)

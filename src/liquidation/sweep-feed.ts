@@ -2,8 +2,10 @@
 // an account's exact evaluation each of its positions gets the range of marks within which the account's state
 // cannot change; when prices move, each instrument whose mark changed is swept, and the accounts it names are
 // queued for an exact evaluation (which gives them new ranges).
+
 import type { AssetConfig, InstrumentConfig, MarginTier, MarketConfig } from "../config/types.js";
 import { fixedToNumber } from "../kernel/decimal.js";
+import { decodeArray, type Encoded, encodeArray } from "../kernel/snapshot-codec.js";
 import type { AccountFigures, PositionFigures } from "../margin/account-margin.js";
 import { bracketIndex } from "../margin/margin-tiers.js";
 import { MAX_POSITIONS_PER_ACCOUNT, type Positions } from "../margin/positions.js";
@@ -15,6 +17,14 @@ const MODE_CODE = { normal: 0, reduce_only: 1, halted: 2 } as const;
 
 /** Bracket edges are moved inward by this share, so that a float mark on the edge is never on the wrong side. */
 const EDGE = 1e-9;
+
+export interface SweepFeedSnapshot {
+  readonly marks: Encoded[];
+  readonly conditionSeen: number[];
+  readonly collateralSeen: Encoded[];
+  readonly forwardSeen: Encoded[];
+  readonly collateralAccounts: number[];
+}
 
 export class SweepFeed {
   readonly sweep: LiquidationSweep;
@@ -160,6 +170,25 @@ export class SweepFeed {
         this.holdCollateral(account);
         break;
       }
+  }
+
+  /** What the feed has seen, for a snapshot (the holders' ranges are not: they are rebuilt by syncing). */
+  snapshot(): SweepFeedSnapshot {
+    return {
+      marks: encodeArray(this.sweep.marks()),
+      conditionSeen: encodeArray(this.conditionSeen) as number[],
+      collateralSeen: encodeArray(this.collateralSeen),
+      forwardSeen: encodeArray(this.forwardSeen),
+      collateralAccounts: [...this.collateralAccounts],
+    };
+  }
+
+  restoreSnapshot(s: SweepFeedSnapshot): void {
+    this.sweep.restoreMarks(decodeArray(s.marks, new Float64Array(s.marks.length)));
+    decodeArray(s.conditionSeen, this.conditionSeen);
+    decodeArray(s.collateralSeen, this.collateralSeen);
+    decodeArray(s.forwardSeen, this.forwardSeen);
+    for (const account of s.collateralAccounts) this.holdCollateral(account);
   }
 
   /**

@@ -4,6 +4,7 @@
 //   linear:  exposure = lots × lotSize × contractSize (base units);  entryValue = Σ exposure_i × price_i  (quote)
 //   inverse: exposure = lots × lotSize × contractSize (quote units); entryValue = Σ exposure_i / price_i  (base)
 import { AssertionError, assert } from "../kernel/errors.js";
+import { encodeArray, encodeBigints } from "../kernel/snapshot-codec.js";
 import { wadDiv, wadMul } from "../kernel/wad.js";
 
 /** Explicit limits: slots per account (positions and mode settings) and instruments an account key can name. */
@@ -11,6 +12,18 @@ export const MAX_POSITIONS_PER_ACCOUNT = 64;
 export const MAX_INSTRUMENTS = 4096;
 /** Largest |lots| of one position: lot counts stay exact in a float64 and products stay far from overflow. */
 export const MAX_LOTS = 2 ** 50;
+
+export interface PositionsSnapshot {
+  readonly account: readonly number[];
+  readonly instrument: readonly number[];
+  readonly lots: readonly number[];
+  readonly entryValue: readonly string[];
+  readonly isolated: readonly number[];
+  readonly leverage: readonly string[];
+  readonly openLots: readonly number[];
+  readonly openValue: readonly string[];
+  readonly portfolio: readonly number[];
+}
 
 /** What one fill did to one side's position, for events and settlement. */
 export interface FillEffect {
@@ -250,6 +263,43 @@ export class Positions {
     this.lotsOf[slot] = lots;
     this.entryValueOf[slot] = entryValue;
     this.entryFloatOf[slot] = Number(entryValue) / 1e18;
+  }
+
+  /** The state for a snapshot: every slot in number order (numbers are kept), and the accounts in portfolio mode. */
+  snapshot(): PositionsSnapshot {
+    const n = this.count;
+    const portfolio: number[] = [];
+    for (let a = 0; a < this.portfolioOf.length; a++) if (this.portfolioOf[a] === 1) portfolio.push(a);
+    return {
+      account: encodeArray(this.accountOf, n) as number[],
+      instrument: encodeArray(this.instrumentOf, n) as number[],
+      lots: encodeArray(this.lotsOf, n) as number[],
+      entryValue: encodeBigints(this.entryValueOf, n),
+      isolated: encodeArray(this.isolatedOf, n) as number[],
+      leverage: encodeBigints(this.leverageOf, n),
+      openLots: encodeArray(this.openLotsOf, 2 * n) as number[],
+      openValue: encodeBigints(this.openValueOf, 2 * n),
+      portfolio,
+    };
+  }
+
+  /** Restores a snapshot into empty positions: slots reopened in order rebuild every list and index as they were. */
+  restoreSnapshot(s: PositionsSnapshot): void {
+    assert(this.count === 0, "positions: restoring into positions in use");
+    for (let slot = 0; slot < s.account.length; slot++) {
+      const opened = this.open(s.account[slot] as number, s.instrument[slot] as number);
+      assert(opened === slot, "positions: a slot reopened under another number");
+      const entry = BigInt(s.entryValue[slot] as string);
+      this.restore(slot, s.lots[slot] as number, entry);
+      this.setMode(slot, s.isolated[slot] === 1, BigInt(s.leverage[slot] as string));
+      for (const side of [0, 1]) {
+        const i = 2 * slot + side;
+        this.openLotsOf[i] = s.openLots[i] as number;
+        this.openValueOf[i] = BigInt(s.openValue[i] as string);
+        this.openValueFloatOf[i] = Number(this.openValueOf[i]) / 1e18;
+      }
+    }
+    for (const account of s.portfolio) this.setPortfolio(account, true);
   }
 
   /** Canonical text for the state hash: non-default slots in account, then instrument, order. */

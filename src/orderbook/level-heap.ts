@@ -63,6 +63,19 @@ export class LevelHeap {
     for (let i = (m >> 1) - 1; i >= 0; i--) this.siftDown(i, this.ids[i] as number, this.keys[i] as number);
   }
 
+  /** The heap as it is (ids and keys in heap order), for a snapshot. */
+  snapshot(): { ids: number[]; keys: number[] } {
+    return { ids: Array.from(this.ids.subarray(0, this.n)), keys: Array.from(this.keys.subarray(0, this.n)) };
+  }
+
+  /** Puts back a snapshot's heap exactly (same array order: the same ties, the same future sifts). */
+  restoreSnapshot(s: { ids: readonly number[]; keys: readonly number[] }): void {
+    while (this.ids.length < s.ids.length) this.grow();
+    this.ids.set(s.ids);
+    this.keys.set(s.keys);
+    this.n = s.ids.length;
+  }
+
   /** Level ids in heap order (not sorted): for snapshots and state hashing, which sort them themselves. */
   levels(): Int32Array {
     return this.ids.subarray(0, this.n);

@@ -5,6 +5,7 @@
 // O(log n) for a new one, cancel O(1). Matching is driven by the engine, which decides each fill (margin, self-
 // trade prevention) and calls `fill`: the book only keeps the queue.
 import { assert } from "../kernel/errors.js";
+import { encodeArray } from "../kernel/snapshot-codec.js";
 import { LevelHeap } from "./level-heap.js";
 
 export const BUY = 0;
@@ -15,6 +16,33 @@ export type Side = typeof BUY | typeof SELL;
 export const MAX_OPEN_ORDERS_PER_ACCOUNT = 1_000;
 export const MAX_LEVELS_PER_SIDE = 10_000;
 export const MAX_ORDERS = 1 << 22;
+
+export interface OrderBooksSnapshot {
+  readonly orders: {
+    readonly account: number[];
+    readonly book: number[];
+    readonly side: number[];
+    readonly price: number[];
+    readonly lots: number[];
+    readonly level: number[];
+    readonly prev: number[];
+    readonly next: number[];
+    readonly flags: number[];
+    readonly ids: string[];
+    readonly free: number[];
+    readonly used: number;
+  };
+  readonly levels: {
+    readonly price: number[];
+    readonly head: number[];
+    readonly tail: number[];
+    readonly lots: number[];
+    readonly count: number[];
+    readonly free: number[];
+  };
+  readonly sides: { levels: [number, number][]; heap: { ids: number[]; keys: number[] }; live: number }[];
+  readonly open: number[];
+}
 
 interface BookSide {
   readonly levels: Map<number, number>;
@@ -122,6 +150,82 @@ export class OrderBooks {
     if (account >= this.openOf.length) this.growAccounts(account + 1);
     this.openOf[account] = (this.openOf[account] as number) + 1;
     return o;
+  }
+
+  /**
+   * The books for a snapshot, as they are in memory: the order and level pools (slot numbers and free lists kept,
+   * since an account's orders are cancelled in slot order), and each side's level map and heap.
+   */
+  snapshot(): OrderBooksSnapshot {
+    const n = this.orderIds.length;
+    const l = this.levelHigh;
+    return {
+      orders: {
+        account: encodeArray(this.orderAccount, n) as number[],
+        book: encodeArray(this.orderBook, n) as number[],
+        side: encodeArray(this.orderSide, n) as number[],
+        price: encodeArray(this.orderPrice, n) as number[],
+        lots: encodeArray(this.orderLots, n) as number[],
+        level: encodeArray(this.orderLevel, n) as number[],
+        prev: encodeArray(this.orderPrev, n) as number[],
+        next: encodeArray(this.orderNext, n) as number[],
+        flags: encodeArray(this.orderFlags, n) as number[],
+        ids: [...this.orderIds],
+        free: [...this.freeOrders],
+        used: this.usedOrders,
+      },
+      levels: {
+        price: encodeArray(this.levelPrice, l) as number[],
+        head: encodeArray(this.levelHead, l) as number[],
+        tail: encodeArray(this.levelTail, l) as number[],
+        lots: encodeArray(this.levelLots, l) as number[],
+        count: encodeArray(this.levelCount, l) as number[],
+        free: [...this.freeLevels],
+      },
+      sides: this.sides.map((s) => ({ levels: [...s.levels], heap: s.heap.snapshot(), live: s.live })),
+      open: encodeArray(this.openOf) as number[],
+    };
+  }
+
+  /** Restores a snapshot into books just constructed for the same instruments. */
+  restoreSnapshot(s: OrderBooksSnapshot): void {
+    assert(this.orderIds.length === 0 && this.levelHigh === 0, "book: restoring into books in use");
+    const o = s.orders;
+    const n = o.ids.length;
+    if (n > 0) this.growOrders(n);
+    this.orderAccount.set(o.account);
+    this.orderBook.set(o.book);
+    this.orderSide.set(o.side);
+    this.orderPrice.set(o.price);
+    this.orderLots.set(o.lots);
+    this.orderLevel.set(o.level);
+    this.orderPrev.set(o.prev);
+    this.orderNext.set(o.next);
+    this.orderFlags.set(o.flags);
+    for (let i = 0; i < n; i++) {
+      const id = o.ids[i] as string;
+      this.orderIds.push(id);
+      if ((o.level[i] as number) >= 0) this.byKey.set(key(o.account[i] as number, id), i);
+    }
+    this.freeOrders = [...o.free];
+    this.usedOrders = o.used;
+    const l = s.levels.price.length;
+    if (l > 0) this.growLevels(l);
+    this.levelPrice.set(s.levels.price);
+    this.levelHead.set(s.levels.head);
+    this.levelTail.set(s.levels.tail);
+    this.levelLots.set(s.levels.lots);
+    this.levelCount.set(s.levels.count);
+    this.freeLevels = [...s.levels.free];
+    this.levelHigh = l;
+    s.sides.forEach((side, i) => {
+      const mine = this.sides[i] as BookSide;
+      for (const [price, level] of side.levels) mine.levels.set(price, level);
+      mine.heap.restoreSnapshot(side.heap);
+      mine.live = side.live;
+    });
+    if (s.open.length > 0) this.growAccounts(s.open.length);
+    this.openOf.set(s.open);
   }
 
   /** An account's resting orders, oldest slot first (a scan of the pool: for liquidation, which is rare). */

@@ -12,6 +12,7 @@ import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
 import type { ReadModel } from "./read-model.js";
 import { type Journal, journalCommand, MAX_KEYS, Sequencer } from "./sequencer.js";
+import { loadSnapshot, writeSnapshot } from "./snapshots.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
 const KEPT_EVENTS = 100_000;
@@ -31,6 +32,8 @@ export interface ServeOptions {
   readonly streamMaxBuffered?: number;
   /** The SQL read model kept from the events (the store's: SQLite or PostgreSQL). */
   readModel?: ReadModel;
+  /** Snapshot the engine into the store every this many commands (and at shutdown); 0: never. Default 100,000. */
+  readonly snapshotEvery?: number;
 }
 
 /** Events handed to the read model at once (during replay, and per applied batch). */
@@ -131,14 +134,74 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       if (journal instanceof NatsJournal) await journal.close();
     };
   } else {
-    const replay = replayStore(options.config, options.dir, options.log, onEvents, onKey);
-    engine = replay.engine;
-    applied = replay.recovery.records.length;
-    const file = await FileJournal.open(options.dir, replay.recovery.end);
+    const recovery = openJournalSync(options.dir);
+    if (recovery.dropped !== null)
+      options.log(
+        `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
+      );
+    // The newest snapshot that verifies, then the journal after it; the read model must not be behind it.
+    let snapshot = loadSnapshot(options.dir, options.config, recovery.records.length, options.log);
+    if (snapshot !== null && model !== null && model.lastSeq < snapshot.engine.stats.events) {
+      options.log(
+        `snapshot at ${snapshot.seq}: the read model is behind it (event ${model.lastSeq}); replaying the whole journal`,
+      );
+      snapshot = null;
+    }
+    const from = snapshot?.seq ?? 0;
+    // Idempotency keys of the commands the snapshot covers (the rest are found as they are replayed).
+    for (let i = 0; i < from; i++) {
+      const record = recovery.records[i] as string;
+      if (!record.includes('"_key"')) continue;
+      const { key, n } = journalCommand(record);
+      if (key !== null) onKey(key, i + 1, n);
+    }
+    engine = snapshot?.engine ?? new Engine(options.config);
+    const out: EngineEvent[] = [];
+    for (let i = from; i < recovery.records.length; i++) {
+      out.length = 0;
+      const { command, key, n } = journalCommand(recovery.records[i] as string);
+      if (key !== null) onKey(key, i + 1, n);
+      engine.applyInto(command, i + 1, out);
+      onEvents(out);
+    }
+    if (snapshot !== null)
+      options.log(`snapshot at ${from} loaded; ${recovery.records.length - from} commands replayed`);
+    applied = recovery.records.length;
+    const file = await FileJournal.open(options.dir, recovery.end);
     journal = file;
     closeJournal = () => file.close();
   }
   flushModel();
+  // Snapshots (file stores): at a command boundary (between batches, the engine stands at sequencer.applied),
+  // with the read model caught up first, so that a start from the snapshot never leaves it behind.
+  const every = options.snapshotEvery ?? 100_000;
+  // (With the journal on NATS, snapshots are the PostgreSQL store's, not yet written: the stream replays in full.)
+  const snapshots = source === undefined && options.dir !== "" && every > 0;
+  let snapshotAt = applied;
+  let snapshotting = false;
+  let snapshotDue = false;
+  const takeSnapshot = async () => {
+    snapshotDue = false;
+    if (!snapshots || snapshotting || sequencer.applied === snapshotAt) return;
+    snapshotting = true;
+    try {
+      flushModel();
+      await model?.apply([]); // what is queued for the read model is written
+      flushModel(); // and what was applied meanwhile (SQLite writes at once)
+      const seq = sequencer.applied;
+      writeSnapshot(options.dir, engine, seq);
+      snapshotAt = seq;
+    } catch (error) {
+      options.log(`snapshot: ${(error as Error).message}`);
+    } finally {
+      snapshotting = false;
+    }
+  };
+  const maybeSnapshot = () => {
+    if (!snapshots || snapshotDue || sequencer.applied - snapshotAt < every) return;
+    snapshotDue = true;
+    setImmediate(() => void takeSnapshot());
+  };
   const metrics = new Metrics();
   const stream = new EventStream(metrics, options.streamMaxBuffered);
   let modelScheduled = false;
@@ -150,6 +213,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     KEPT_EVENTS,
     (events) => {
       stream.publish(events);
+      maybeSnapshot();
       if (model === null) return;
       toModel(events);
       // The rest of a batch's events go to the read model once the batch is answered.
@@ -209,6 +273,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       await app.close();
       if (follower !== null) await follower.stop();
       await closeJournal();
+      await takeSnapshot(); // at shutdown: the next start replays nothing
       flushModel();
       await model?.close();
     },

@@ -3,6 +3,7 @@
 // calendar check against its neighbouring expiries as they stand at the command's time. A refused slice leaves the
 // previous good one in use, and the outcome says why.
 
+import { decodeFloat, type Encoded, encodeFloat } from "../kernel/snapshot-codec.js";
 import type { SmileQuotes } from "./smile-quotes.js";
 import { fitSvi, type SviFit } from "./svi-fit.js";
 import { type SviSurface, sviSurfaceImpliedVol, updateSviSurface } from "./svi-surface.js";
@@ -35,6 +36,14 @@ export type SmileOutcome =
       readonly method: SviFit["method"];
     }
   | { readonly accepted: false; readonly code: string; readonly message: string };
+
+export interface SurfaceBookSnapshot {
+  readonly slices: [
+    string,
+    { expiry: number; params: SviParams; fittedTs: number; forward: number; spot: Encoded }[],
+  ][];
+  readonly refused: [string, number][];
+}
 
 export class SurfaceBook {
   /** Slices by index id, sorted by expiry. */
@@ -150,6 +159,33 @@ export class SurfaceBook {
     if (list === undefined) return Number.NaN;
     for (const s of list) if (s.expiry === expiry) return s.forward / s.spot;
     return Number.NaN;
+  }
+
+  /** The surfaces for a snapshot: every stored slice by index, and the refusals in a row. */
+  snapshot(): SurfaceBookSnapshot {
+    return {
+      slices: [...this.slices].map(([index, list]) => [
+        index,
+        list.map((x) => ({
+          expiry: x.expiry,
+          params: { ...x.params },
+          fittedTs: x.fittedTs,
+          forward: x.forward,
+          spot: encodeFloat(x.spot),
+        })),
+      ]),
+      refused: [...this.refusedInRow],
+    };
+  }
+
+  restoreSnapshot(s: SurfaceBookSnapshot): void {
+    for (const [index, list] of s.slices)
+      this.slices.set(
+        index,
+        list.map((x) => ({ ...x, params: { ...x.params }, spot: decodeFloat(x.spot) })),
+      );
+    for (const [index, count] of s.refused) this.refusedInRow.set(index, count);
+    this.cache.clear();
   }
 
   /** Canonical text for the state hash: every slice, by index id then expiry, and refusal counts. */
