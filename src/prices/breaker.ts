@@ -2,7 +2,15 @@
 // a whole cool-down (hysteresis: noise around a threshold does not flap the market open and shut).
 import type { BreakerAction } from "../config/types.js";
 import type { BreakerReason } from "./price-events.js";
+import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
+
 export type BreakerTransition = "tripped" | "cleared" | null;
+
+export interface BreakerSnapshot {
+  readonly tripped: boolean;
+  readonly since: SnapNumber;
+  readonly cleanSince: SnapNumber;
+}
 
 export class Breaker {
   tripped = false;
@@ -35,5 +43,21 @@ export class Breaker {
 
   canonical(): string {
     return `${this.scope}/${this.reason} ${this.tripped ? 1 : 0} ${this.since} ${this.cleanSince}`;
+  }
+
+  /** What it is (scope, reason, action, cool-down) is configuration; only where it stands is state. */
+  snapshot(): BreakerSnapshot {
+    return {
+      tripped: this.tripped,
+      since: encodeNumber(this.since),
+      cleanSince: encodeNumber(this.cleanSince),
+    };
+  }
+
+  restore(s: BreakerSnapshot): void {
+    if (typeof s.tripped !== "boolean") throw new RangeError(`snapshot: breaker ${this.scope}: tripped`);
+    this.tripped = s.tripped;
+    this.since = decodeNumber(s.since, `breaker ${this.scope}.since`);
+    this.cleanSince = decodeNumber(s.cleanSince, `breaker ${this.scope}.cleanSince`);
   }
 }

@@ -1,7 +1,8 @@
 // Statistical divergence of a price from its benchmark: d = price / benchmark − 1, sampled at a fixed interval
 // into a rolling window. Bad when |d| passes a hard cap, or when d is more than k standard deviations from the
 // window's mean (σ floored at minStd so a flat history does not make every tick an alarm).
-import { RollingStats } from "./rolling-stats.js";
+import { RollingStats, type RollingStatsSnapshot } from "./rolling-stats.js";
+import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
 
 export interface DivergenceSettings {
   readonly k: number;
@@ -10,6 +11,13 @@ export interface DivergenceSettings {
   readonly minSamples: number;
   readonly hardCap: number;
   readonly minStd: number;
+}
+
+export interface DivergenceMonitorSnapshot {
+  readonly lastSampleTs: SnapNumber;
+  readonly mean: SnapNumber;
+  readonly bound: SnapNumber;
+  readonly stats: RollingStatsSnapshot;
 }
 
 export class DivergenceMonitor {
@@ -63,5 +71,26 @@ export class DivergenceMonitor {
 
   canonical(): string {
     return `div ${this.lastSampleTs} ${this.stats.canonical()}`;
+  }
+
+  /**
+   * The baseline: the window and the mean and bound computed at its last sample (kept, not recomputed: they are
+   * what the next observations are held to). Not `measured`/`limit` nor `price`/`benchmark`: each `observe`
+   * writes the first pair before anyone reads it, and its caller the second before calling it.
+   */
+  snapshot(): DivergenceMonitorSnapshot {
+    return {
+      lastSampleTs: encodeNumber(this.lastSampleTs),
+      mean: encodeNumber(this.mean),
+      bound: encodeNumber(this.bound),
+      stats: this.stats.snapshot(),
+    };
+  }
+
+  restore(s: DivergenceMonitorSnapshot): void {
+    this.lastSampleTs = decodeNumber(s.lastSampleTs, "divergence lastSampleTs");
+    this.mean = decodeNumber(s.mean, "divergence mean");
+    this.bound = decodeNumber(s.bound, "divergence bound");
+    this.stats.restore(s.stats);
   }
 }

@@ -6,6 +6,8 @@
 // V8 returns the same bits on every OS and CPU. Another V8 (Node major) could in principle differ in the last
 // bit, so a replay that must match bit for bit runs on the Node major that recorded it.
 
+import { decodeCount, decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
+
 /** Longest half-life accepted: one year in ms. Bounds the parameter; longer smoothing is a configuration bug. */
 export const MAX_HALF_LIFE_MS = 366 * 24 * 60 * 60 * 1000;
 
@@ -41,6 +43,13 @@ const PENDING = new Float64Array(1);
 
 /** Numbers per average in a slab of TimeEwma state (value, count, last ts). */
 export const EWMA_ROW = 3;
+
+/** An average's three numbers (its half-life is configuration; its α memo a cache of a pure function). */
+export interface TimeEwmaSnapshot {
+  readonly value: SnapNumber;
+  readonly count: number;
+  readonly lastTs: SnapNumber;
+}
 
 /**
  * EWMA of irregularly spaced observations with a half-life in ms.
@@ -137,6 +146,18 @@ export class TimeEwma {
   /** Timestamp of the latest observation; NaN before the first. */
   get lastTs(): number {
     return this.#state[this.#at + 2]!;
+  }
+
+  snapshot(): TimeEwmaSnapshot {
+    return { value: encodeNumber(this.value), count: this.count, lastTs: encodeNumber(this.lastTs) };
+  }
+
+  /** Writes its row only: the averages sharing its slab restore their own. */
+  restore(s: TimeEwmaSnapshot): void {
+    const state = this.#state;
+    state[this.#at] = decodeNumber(s.value, "ewma value");
+    state[this.#at + 1] = decodeCount(s.count, Number.MAX_SAFE_INTEGER, "ewma count");
+    state[this.#at + 2] = decodeNumber(s.lastTs, "ewma lastTs");
   }
 
   reset(): void {

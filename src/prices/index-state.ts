@@ -4,12 +4,23 @@ import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
 import { IdNumbers } from "../kernel/id-numbers.js";
-import { EWMA_ROW, TimeEwma } from "./ewma.js";
+import { EWMA_ROW, TimeEwma, type TimeEwmaSnapshot } from "./ewma.js";
 import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
-import { type PricedValue, type PriceStatus, priceText } from "./priced.js";
-import { PublishedPrice } from "./published-price.js";
+import { type PricedValue, type PriceStatus, priceText, STATUSES } from "./priced.js";
+import { PublishedPrice, type PublishedPriceSnapshot } from "./published-price.js";
+import {
+  array,
+  decodeBytes,
+  decodeCount,
+  decodeInto,
+  decodeNumber,
+  encodeNumber,
+  encodeNumbers,
+  expectSame,
+  type SnapNumber,
+} from "./snapshot-numbers.js";
 import { SortedPrices } from "./sorted-prices.js";
-import { WindowMax } from "./window-max.js";
+import { WindowMax, type WindowMaxSnapshot } from "./window-max.js";
 
 /** Explicit limit: sources per index (the median's scratch space is sized by it). */
 export const MAX_SOURCES = 64;
@@ -38,6 +49,32 @@ export interface Observation {
   readonly price: number;
   readonly sourceTs: number;
   readonly text: string;
+}
+
+/** An index's state: per source (in configuration order) and the index's own, with its last publication. */
+export interface IndexStateSnapshot {
+  readonly id: string;
+  readonly sources: readonly string[];
+  readonly price: readonly SnapNumber[];
+  /** Each source's price as the venue wrote it (canonical); "" before its first. */
+  readonly text: readonly string[];
+  readonly sourceTs: readonly SnapNumber[];
+  readonly arrivalTs: readonly SnapNumber[];
+  readonly changedTs: readonly SnapNumber[];
+  readonly halted: readonly number[];
+  readonly latency: readonly TimeEwmaSnapshot[];
+  readonly latencyMax: readonly WindowMaxSnapshot[];
+  /** The part each source played in the last computation, and the price a capped one counted at. */
+  readonly role: readonly number[];
+  readonly used: readonly SnapNumber[];
+  readonly value: SnapNumber;
+  readonly status: PriceStatus;
+  readonly computedTs: SnapNumber;
+  readonly rawMedian: SnapNumber;
+  readonly usedCount: number;
+  readonly published: PublishedPriceSnapshot;
+  readonly publishedStatus: PriceStatus | "";
+  readonly publishedRoles: readonly number[];
 }
 
 export class IndexState {
@@ -416,5 +453,90 @@ export class IndexState {
       const ewma = this.latency[i] as TimeEwma;
       yield `source ${this.id}/${this.sourceIds[i]} ${this.price[i]} ${this.text[i]} ${this.sourceTs[i]} ${this.arrivalTs[i]} ${this.changedTs[i]} ${this.halted[i]} ${this.role[i]} ${ewma.value} ${ewma.lastTs} ${ewma.count} ${(this.latencyMax[i] as WindowMax).canonical()}`;
     }
+  }
+
+  /**
+   * What the index computes from and last computed and published. Not the evaluation's caches (the sorted fresh
+   * prices, the fold's partial sums, which source changed, the cached event entries): restore empties them and
+   * marks everything changed, so the next evaluation rescans every source, the path that builds them from
+   * nothing with the same result bit for bit (the incremental one only skips work that cannot change a bit).
+   * Nor the scratch of `peek` and the eval fields, written by every evaluation before they are read.
+   */
+  snapshot(): IndexStateSnapshot {
+    return {
+      id: this.id,
+      sources: [...this.sourceIds],
+      price: encodeNumbers(this.price),
+      text: [...this.text],
+      sourceTs: encodeNumbers(this.sourceTs),
+      arrivalTs: encodeNumbers(this.arrivalTs),
+      changedTs: encodeNumbers(this.changedTs),
+      halted: [...this.halted],
+      latency: this.latency.map((e) => e.snapshot()),
+      latencyMax: this.latencyMax.map((w) => w.snapshot()),
+      role: [...this.role],
+      used: encodeNumbers(this.used),
+      value: encodeNumber(this.value),
+      status: this.status,
+      computedTs: encodeNumber(this.computedTs),
+      rawMedian: encodeNumber(this.rawMedian),
+      usedCount: this.usedCount,
+      published: this.published.snapshot(),
+      publishedStatus: this.publishedStatus,
+      publishedRoles: [...this.publishedRoles],
+    };
+  }
+
+  restore(s: IndexStateSnapshot): void {
+    expectSame(s.id, this.id, "index id");
+    expectSame(s.sources, this.sourceIds, `index ${this.id} sources`);
+    const n = this.sourceIds.length;
+    const at = (field: string) => `index ${this.id}.${field}`;
+    if (!STATUSES.includes(s.status)) throw new RangeError(`snapshot: ${at("status")}: ${s.status}`);
+    if (s.publishedStatus !== "" && !STATUSES.includes(s.publishedStatus))
+      throw new RangeError(`snapshot: ${at("publishedStatus")}: ${s.publishedStatus}`);
+    const text = array(s.text, n, at("text"));
+    if (text.length !== n || !text.every((t) => typeof t === "string"))
+      throw new RangeError(`snapshot: ${at("text")}: ${n} strings expected`);
+    const latency = array(s.latency, n, at("latency"));
+    const latencyMax = array(s.latencyMax, n, at("latencyMax"));
+    if (latency.length !== n || latencyMax.length !== n)
+      throw new RangeError(`snapshot: ${at("latency")}: ${n} sources expected`);
+    for (const [target, v, field] of [
+      [this.price, s.price, "price"],
+      [this.sourceTs, s.sourceTs, "sourceTs"],
+      [this.arrivalTs, s.arrivalTs, "arrivalTs"],
+      [this.changedTs, s.changedTs, "changedTs"],
+      [this.used, s.used, "used"],
+    ] as const) {
+      if (array(v, n, at(field)).length !== n) throw new RangeError(`snapshot: ${at(field)}: ${n} expected`);
+      decodeInto(target, v, at(field));
+    }
+    for (let i = 0; i < n; i++) this.text[i] = text[i] as string;
+    decodeBytes(this.halted, s.halted, at("halted"));
+    decodeBytes(this.role, s.role, at("role"));
+    decodeBytes(this.publishedRoles, s.publishedRoles, at("publishedRoles"));
+    for (let i = 0; i < n; i++) {
+      (this.latency[i] as TimeEwma).restore(latency[i] as TimeEwmaSnapshot);
+      (this.latencyMax[i] as WindowMax).restore(latencyMax[i] as WindowMaxSnapshot);
+    }
+    this.value = decodeNumber(s.value, at("value"));
+    this.status = s.status;
+    this.computedTs = decodeNumber(s.computedTs, at("computedTs"));
+    this.rawMedian = decodeNumber(s.rawMedian, at("rawMedian"));
+    this.usedCount = decodeCount(s.usedCount, n + 1, at("usedCount"));
+    this.published.restore(s.published);
+    this.publishedStatus = s.publishedStatus;
+    // The caches, empty and everything changed (see snapshot).
+    this.changed = ALL;
+    this.evalNow = Number.NEGATIVE_INFINITY;
+    this.freshFloor = Number.POSITIVE_INFINITY;
+    this.sorted.count = 0;
+    this.inSorted.fill(0);
+    this.sumsRole = null;
+    // Conservative: republish compares every role with its published one (equal ones publish nothing).
+    this.rolesMoved = true;
+    this.entries.fill(null);
+    this.weightTextSum = Number.NaN;
   }
 }

@@ -2,9 +2,28 @@
 // clamped to a band around the index (so a thin or manipulated book moves the mark only so far: Mango 2022).
 import type { InstrumentConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
-import { TimeEwma } from "./ewma.js";
+import { TimeEwma, type TimeEwmaSnapshot } from "./ewma.js";
 import { clampBasis, fundingBasisPrice, medianOfThree } from "./mark-formulas.js";
-import { PublishedPrice } from "./published-price.js";
+import { type PriceStatus, STATUSES } from "./priced.js";
+import { PublishedPrice, type PublishedPriceSnapshot } from "./published-price.js";
+import { decodeNumber, encodeNumber, expectSame, type SnapNumber } from "./snapshot-numbers.js";
+
+/** Everything a mark computes from besides its index and configuration, and what it last published. */
+export interface MarkStateSnapshot {
+  readonly symbol: string;
+  readonly basis: TimeEwmaSnapshot;
+  readonly lastSampleTs: SnapNumber;
+  readonly observedBasis: SnapNumber;
+  readonly bookPrice: SnapNumber;
+  readonly lastTrade: SnapNumber;
+  readonly lastTradeTs: SnapNumber;
+  readonly fundingRate: SnapNumber;
+  readonly timeToFundingMs: SnapNumber;
+  readonly intervalMs: SnapNumber;
+  readonly value: SnapNumber;
+  readonly published: PublishedPriceSnapshot;
+  readonly publishedStatus: PriceStatus | "";
+}
 
 export class MarkState {
   readonly symbol: string;
@@ -80,5 +99,44 @@ export class MarkState {
 
   canonical(): string {
     return `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.bookPrice} ${this.lastTrade} ${this.lastTradeTs} ${this.publishedText} ${this.publishedStatus}`;
+  }
+
+  snapshot(): MarkStateSnapshot {
+    return {
+      symbol: this.symbol,
+      basis: this.basis.snapshot(),
+      lastSampleTs: encodeNumber(this.lastSampleTs),
+      observedBasis: encodeNumber(this.observedBasis),
+      bookPrice: encodeNumber(this.bookPrice),
+      lastTrade: encodeNumber(this.lastTrade),
+      lastTradeTs: encodeNumber(this.lastTradeTs),
+      fundingRate: encodeNumber(this.fundingRate),
+      timeToFundingMs: encodeNumber(this.timeToFundingMs),
+      intervalMs: encodeNumber(this.intervalMs),
+      value: encodeNumber(this.value),
+      published: this.published.snapshot(),
+      publishedStatus: this.publishedStatus as PriceStatus | "",
+    };
+  }
+
+  restore(s: MarkStateSnapshot): void {
+    expectSame(s.symbol, this.symbol, "mark symbol");
+    if (s.publishedStatus !== "" && !STATUSES.includes(s.publishedStatus))
+      throw new RangeError(
+        `snapshot: mark ${this.symbol}: publishedStatus ${JSON.stringify(s.publishedStatus)}`,
+      );
+    const at = (field: string) => `mark ${this.symbol}.${field}`;
+    this.basis.restore(s.basis);
+    this.lastSampleTs = decodeNumber(s.lastSampleTs, at("lastSampleTs"));
+    this.observedBasis = decodeNumber(s.observedBasis, at("observedBasis"));
+    this.bookPrice = decodeNumber(s.bookPrice, at("bookPrice"));
+    this.lastTrade = decodeNumber(s.lastTrade, at("lastTrade"));
+    this.lastTradeTs = decodeNumber(s.lastTradeTs, at("lastTradeTs"));
+    this.fundingRate = decodeNumber(s.fundingRate, at("fundingRate"));
+    this.timeToFundingMs = decodeNumber(s.timeToFundingMs, at("timeToFundingMs"));
+    this.intervalMs = decodeNumber(s.intervalMs, at("intervalMs"));
+    this.value = decodeNumber(s.value, at("value"));
+    this.published.restore(s.published);
+    this.publishedStatus = s.publishedStatus;
   }
 }

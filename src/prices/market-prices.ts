@@ -7,12 +7,20 @@ import { assert, type DomainError, describeValue, domainError } from "../kernel/
 import { IdNumbers } from "../kernel/id-numbers.js";
 import { Breaker, type BreakerTransition } from "./breaker.js";
 import { DivergenceMonitor, type DivergenceSettings } from "./divergence-monitor.js";
-import { IndexState } from "./index-state.js";
-import { MarkState } from "./mark-state.js";
+import { IndexState, type IndexStateSnapshot } from "./index-state.js";
+import { MarkState, type MarkStateSnapshot } from "./mark-state.js";
 import type { BreakerReason, IndexEvent, MarkEvent, PriceEventSink } from "./price-events.js";
 import { canonicalPrice, lastRead, readPrice } from "./price-text.js";
 import { type PricedValue, priceText } from "./priced.js";
-import { DegradedWatch, DivergenceWatch, MoveWatch, type Watch } from "./watches.js";
+import {
+  DegradedWatch,
+  type DegradedWatchSnapshot,
+  DivergenceWatch,
+  type DivergenceWatchSnapshot,
+  MoveWatch,
+  type MoveWatchSnapshot,
+  type Watch,
+} from "./watches.js";
 import { WindowRange } from "./window-range.js";
 
 const num = (value: { raw: bigint; scale: number }): number => Number(formatFixed(value));
@@ -42,6 +50,30 @@ interface IndexWatch {
   readonly divergence: DivergenceWatch | null;
   readonly move: MoveWatch | null;
   readonly degraded: DegradedWatch | null;
+}
+
+/** Version of the PricesSnapshot layout: a restore refuses any other. */
+export const PRICES_SNAPSHOT_FORMAT = 1;
+
+/**
+ * The price layer's state as JSON (MarketPrices.snapshot): restored onto a MarketPrices built from the same
+ * configuration, it behaves from then on as the one snapshotted. Arrays follow the configuration's order.
+ */
+export interface PricesSnapshot {
+  readonly format: typeof PRICES_SNAPSHOT_FORMAT;
+  readonly indices: readonly IndexStateSnapshot[];
+  /** Each index's breakers; null where the configuration has none. */
+  readonly indexWatches: readonly {
+    readonly divergence: DivergenceWatchSnapshot | null;
+    readonly move: MoveWatchSnapshot | null;
+    readonly degraded: DegradedWatchSnapshot | null;
+  }[];
+  /** Marks of the instruments that are not options (an option's mark is the volatility surface's). */
+  readonly marks: readonly MarkStateSnapshot[];
+  /** Each mark's divergence breaker; null where the configuration has none. */
+  readonly markWatches: readonly (DivergenceWatchSnapshot | null)[];
+  /** Manual halts as [scope, note], in the order they were set. */
+  readonly halts: readonly (readonly [string, string])[];
 }
 
 function settings(config: {
@@ -566,6 +598,94 @@ export class MarketPrices {
       threshold: priceText(w.limit, 8),
       action: b.action,
     });
+  }
+
+  // ---- snapshots ----
+
+  /**
+   * The layer's state, JSON-compatible. Not `revision` (a count for readers' caches, bumped by restore), not
+   * `checked` (checkPrice's result, read by the applyPrice right after it), not the option source (plugged in at
+   * construction).
+   */
+  snapshot(): PricesSnapshot {
+    return {
+      format: PRICES_SNAPSHOT_FORMAT,
+      indices: this.indices.map((s) => s.snapshot()),
+      indexWatches: this.watches.map((w) => ({
+        divergence: w.divergence?.snapshot() ?? null,
+        move: w.move?.snapshot() ?? null,
+        degraded: w.degraded?.snapshot() ?? null,
+      })),
+      marks: this.marks.map((m) => m.snapshot()),
+      markWatches: this.markWatch.map((w) => w?.snapshot() ?? null),
+      halts: [...this.manual.entries()],
+    };
+  }
+
+  /**
+   * Restores `s` onto this layer, freshly built from the configuration `s` was taken with. The snapshot's shape
+   * is checked against the configuration first; a snapshot refused part way (a malformed field) leaves this
+   * object unusable: build a fresh one.
+   */
+  restore(s: PricesSnapshot): void {
+    if (s.format !== PRICES_SNAPSHOT_FORMAT)
+      throw new RangeError(
+        `snapshot: prices format ${JSON.stringify(s.format)}, not ${PRICES_SNAPSHOT_FORMAT}`,
+      );
+    const same = (what: string, a: readonly unknown[], b: readonly unknown[]) => {
+      if (!Array.isArray(a) || a.length !== b.length)
+        throw new RangeError(`snapshot: prices ${what}: ${b.length} expected`);
+    };
+    same("indices", s.indices, this.indices);
+    same("indexWatches", s.indexWatches, this.watches);
+    same("marks", s.marks, this.marks);
+    same("markWatches", s.markWatches, this.markWatch);
+    const configured = (what: string, snapshot: unknown, watch: unknown) => {
+      if ((snapshot === null) !== (watch === null))
+        throw new RangeError(
+          `snapshot: ${what}: the configuration ${watch === null ? "has no" : "has a"} breaker`,
+        );
+    };
+    this.watches.forEach((w, i) => {
+      const id = (this.indices[i] as IndexState).id;
+      const sw = s.indexWatches[i] as PricesSnapshot["indexWatches"][number];
+      configured(`${id} divergence`, sw.divergence, w.divergence);
+      configured(`${id} move`, sw.move, w.move);
+      configured(`${id} degraded`, sw.degraded, w.degraded);
+    });
+    this.markWatch.forEach((w, m) => {
+      configured(`${(this.marks[m] as MarkState).symbol} divergence`, s.markWatches[m], w);
+    });
+    if (!Array.isArray(s.halts)) throw new RangeError("snapshot: prices halts: not an array");
+    for (const halt of s.halts)
+      if (
+        !Array.isArray(halt) ||
+        typeof halt[0] !== "string" ||
+        typeof halt[1] !== "string" ||
+        this.scopeKind(halt[0]) === null
+      )
+        throw new RangeError(`snapshot: prices halt ${JSON.stringify(halt)} is not a scope of this market`);
+
+    this.indices.forEach((state, i) => {
+      state.restore(s.indices[i] as IndexStateSnapshot);
+    });
+    this.watches.forEach((w, i) => {
+      const sw = s.indexWatches[i] as PricesSnapshot["indexWatches"][number];
+      if (sw.divergence !== null) w.divergence?.restore(sw.divergence);
+      if (sw.move !== null) w.move?.restore(sw.move);
+      if (sw.degraded !== null) w.degraded?.restore(sw.degraded);
+    });
+    this.marks.forEach((mark, m) => {
+      mark.restore(s.marks[m] as MarkStateSnapshot);
+    });
+    this.markWatch.forEach((w, m) => {
+      const sw = s.markWatches[m];
+      if (w !== null && sw !== null && sw !== undefined) w.restore(sw);
+    });
+    this.manual.clear();
+    for (const [scope, note] of s.halts) this.manual.set(scope, note);
+    // Everything a reader may have cached is stale.
+    this.revision++;
   }
 
   *canonicalLines(): Generator<string> {

@@ -2,6 +2,8 @@
 // can refuse a price it should not trust (DEVELOPERS.md, "price integrity").
 
 export type PriceStatus = "ok" | "degraded" | "unavailable";
+/** Every status, for checking one read back from a snapshot. */
+export const STATUSES: readonly string[] = ["ok", "degraded", "unavailable"];
 
 export interface PricedValue {
   /** The price; NaN when there has never been one. */

@@ -2,6 +2,13 @@
 // a different text is told by comparing keys (priceKey), and the text itself is formatted only when something
 // reads it (an event object, the state hash), not on every computation.
 import { priceKey, priceText } from "./priced.js";
+import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
+
+/** The publication: its value and key (the text is formatted again from the value when read). */
+export interface PublishedPriceSnapshot {
+  readonly value: SnapNumber;
+  readonly key: SnapNumber;
+}
 
 export class PublishedPrice {
   /** The value last published (NaN: never) and its key. */
@@ -48,5 +55,20 @@ export class PublishedPrice {
       this.#textOf = this.value;
     }
     return this.#text;
+  }
+
+  /**
+   * Not the value `differs` last looked at: `record` publishes it only right after that `differs`, in the same
+   * computation. The text cache is dropped, so the text is formatted from the restored value.
+   */
+  snapshot(): PublishedPriceSnapshot {
+    return { value: encodeNumber(this.value), key: encodeNumber(this.key) };
+  }
+
+  restore(s: PublishedPriceSnapshot): void {
+    this.value = decodeNumber(s.value, "published value");
+    this.key = decodeNumber(s.key, "published key");
+    this.#textOf = Number.NaN;
+    this.#text = "";
   }
 }

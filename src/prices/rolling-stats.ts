@@ -18,6 +18,15 @@
 // Accuracy: mean within 1e-9 × max|x| of the exact mean, variance within 1e-9 relative of the exact variance
 // (property-tested), for |x| ≤ MAX_ABS_VALUE and spreads above ~1e-150 (below that d² underflows).
 
+import {
+  decodeCount,
+  decodeInto,
+  decodeNumber,
+  encodeNumber,
+  encodeNumbers,
+  type SnapNumber,
+} from "./snapshot-numbers.js";
+
 export const MIN_CAPACITY = 2;
 export const MAX_CAPACITY = 100_000;
 /** Largest |x| accepted: keeps Σd² of a full window finite (d² ≤ 4e300, times 1e5 values). */
@@ -25,6 +34,16 @@ export const MAX_ABS_VALUE = 1e150;
 
 /** Rebuild when Σd² falls below its peak since the last rebuild divided by this. */
 const COLLAPSE_LIMIT = 2 ** 32;
+
+/** Every field as it stands, and the values held in their slots (see RollingStats.snapshot). */
+export interface RollingStatsSnapshot {
+  readonly head: number;
+  readonly count: number;
+  readonly sinceRebuild: number;
+  /** shift, s1, c1, s2, c2, peak2. */
+  readonly sums: readonly SnapNumber[];
+  readonly values: readonly SnapNumber[];
+}
 
 /** Mean, sample variance and standard deviation of the last `capacity` pushed values. */
 export class RollingStats {
@@ -161,5 +180,41 @@ export class RollingStats {
     const start = this.#count === this.capacity ? this.#head : 0;
     for (let k = 0; k < this.#count; k++) parts.push(this.#values[(start + k) % this.capacity] as number);
     return parts.join(" ");
+  }
+
+  /**
+   * The sums as they are, not recomputed from the values (a rebuild rounds differently: the next statistics
+   * would differ in the last bits). The values held are slots 0..count: until the window is full they fill
+   * slots in order from 0; once full, every slot is held.
+   */
+  snapshot(): RollingStatsSnapshot {
+    return {
+      head: this.#head,
+      count: this.#count,
+      sinceRebuild: this.#sinceRebuild,
+      sums: [this.#shift, this.#s1, this.#c1, this.#s2, this.#c2, this.#peak2].map(encodeNumber),
+      values: encodeNumbers(this.#values, this.#count),
+    };
+  }
+
+  restore(s: RollingStatsSnapshot): void {
+    const count = decodeCount(s.count, this.capacity + 1, "rolling stats count");
+    const head = decodeCount(s.head, this.capacity, "rolling stats head");
+    if (count < this.capacity && head !== count)
+      throw new RangeError(`snapshot: rolling stats: head ${head} of a window of ${count} not full`);
+    if (!Array.isArray(s.values) || s.values.length !== count)
+      throw new RangeError(`snapshot: rolling stats: ${count} values expected`);
+    if (!Array.isArray(s.sums) || s.sums.length !== 6) throw new RangeError("snapshot: rolling stats: sums");
+    const [shift, s1, c1, s2, c2, peak2] = s.sums.map((x, i) => decodeNumber(x, `rolling stats sums[${i}]`));
+    this.#head = head;
+    this.#count = count;
+    this.#sinceRebuild = decodeCount(s.sinceRebuild, this.capacity, "rolling stats sinceRebuild");
+    this.#shift = shift as number;
+    this.#s1 = s1 as number;
+    this.#c1 = c1 as number;
+    this.#s2 = s2 as number;
+    this.#c2 = c2 as number;
+    this.#peak2 = peak2 as number;
+    decodeInto(this.#values, s.values, "rolling stats values");
   }
 }

@@ -10,6 +10,7 @@
 // Layout: one Float64Array, the scalars first (one cache line with the newest slots' neighbourhood rarely, but
 // always with each other), then the ring as (ts, x) pairs: a push writes one pair, 16 contiguous bytes.
 
+import { decodeCount, decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
 import { windowCanonical } from "./window-canonical.js";
 import { MAX_CAPACITY, MIN_CAPACITY } from "./window-extremes.js";
 
@@ -20,6 +21,14 @@ const SIZE = 3;
 const RING = 4; // slot k's ts at RING + 2k, its value at RING + 2k + 1
 /** The value `push` hands to its body (see push). */
 const PENDING = new Float64Array(1);
+
+/** Time as last seen, the ring's position, and the live values with their times, oldest first (ts, x, ts, x, …). */
+export interface WindowMaxSnapshot {
+  readonly latest: SnapNumber;
+  readonly oldestBound: SnapNumber;
+  readonly head: number;
+  readonly live: readonly SnapNumber[];
+}
 
 /** The values pushed within the last `windowMs` ms, at most `capacity`; their max when read. */
 export class WindowMax {
@@ -115,6 +124,43 @@ export class WindowMax {
         break;
       }
       s[SIZE]!--;
+    }
+  }
+
+  /**
+   * Only the live values: a slot outside the window is never read again (max and expiry read live slots, a push
+   * overwrites the slot it writes), so the ring is written as far as it holds anything.
+   */
+  snapshot(): WindowMaxSnapshot {
+    const s = this.#s;
+    const live: SnapNumber[] = [];
+    for (let k = s[SIZE]!; k > 0; k--) {
+      const slot = this.#slot(k);
+      live.push(encodeNumber(s[RING + 2 * slot]!), encodeNumber(s[RING + 2 * slot + 1]!));
+    }
+    return {
+      latest: encodeNumber(s[LATEST]!),
+      oldestBound: encodeNumber(s[OLDEST_BOUND]!),
+      head: s[HEAD]!,
+      live,
+    };
+  }
+
+  restore(snapshot: WindowMaxSnapshot): void {
+    const s = this.#s;
+    const live = snapshot.live;
+    if (!Array.isArray(live) || live.length % 2 !== 0 || live.length > 2 * this.capacity)
+      throw new RangeError("snapshot: window max: live values");
+    s.fill(0);
+    s[LATEST] = decodeNumber(snapshot.latest, "window max latest");
+    s[OLDEST_BOUND] = decodeNumber(snapshot.oldestBound, "window max oldestBound");
+    s[HEAD] = decodeCount(snapshot.head, this.capacity, "window max head");
+    s[SIZE] = live.length / 2;
+    for (let k = s[SIZE]!; k > 0; k--) {
+      const at = 2 * (s[SIZE]! - k); // the k-th newest is written (size − k)-th in the snapshot
+      const slot = this.#slot(k);
+      s[RING + 2 * slot] = decodeNumber(live[at], "window max ts");
+      s[RING + 2 * slot + 1] = decodeNumber(live[at + 1], "window max value");
     }
   }
 

@@ -17,6 +17,14 @@
 // 0 and −0 (equal under `<`) either may be reported as the extreme. Size the capacity as a multiple of 256: blocks
 // are the largest power of two dividing it, up to 256.
 
+import {
+  decodeCount,
+  decodeInto,
+  decodeNumber,
+  encodeNumber,
+  encodeTrimmed,
+  type SnapNumber,
+} from "./snapshot-numbers.js";
 import { windowCanonical } from "./window-canonical.js";
 import { MAX_CAPACITY, MIN_CAPACITY } from "./window-extremes.js";
 
@@ -38,6 +46,21 @@ const MEASURED_MIN = 7;
 const UPPER_MAX = 8; // the bounds as of the last push (see upperMax)
 const LOWER_MIN = 9;
 const SCALARS = 10;
+
+/** The whole structure: scalars, ring position, and every array (see WindowRange.snapshot). */
+export interface WindowRangeSnapshot {
+  /** The doubles of the state, in the order of their slots (LATEST … LOWER_MIN). */
+  readonly scalars: readonly SnapNumber[];
+  readonly head: number;
+  readonly size: number;
+  readonly curLen: number;
+  readonly ts: readonly SnapNumber[];
+  readonly xs: readonly SnapNumber[];
+  readonly slotMax: readonly SnapNumber[];
+  readonly slotMin: readonly SnapNumber[];
+  readonly blocksMax: readonly SnapNumber[];
+  readonly blocksMin: readonly SnapNumber[];
+}
 
 /** Min and max of the values pushed within the last `windowMs` ms, over at most `capacity` values. */
 export class WindowRange {
@@ -187,6 +210,44 @@ export class WindowRange {
     f[CUR_MIN] = f[OLD_MIN] = f[LOWER_MIN] = Number.POSITIVE_INFINITY;
     f[MEASURED_MAX] = f[MEASURED_MIN] = Number.NaN;
     this.#head = this.#size = this.#curLen = 0;
+  }
+
+  /**
+   * Every array whole (trailing zeros of a ring not yet filled left out), not just the live values: a block that
+   * completes reads all its slots, expired ones included, and the bounds (upperMax, the older part's extremes)
+   * may still count values that have left the window. Which other slots can never be read again is a proof this
+   * structure does not need elsewhere; keeping them all makes a restore exact without one.
+   */
+  snapshot(): WindowRangeSnapshot {
+    return {
+      scalars: Array.from(this.#f, encodeNumber),
+      head: this.#head,
+      size: this.#size,
+      curLen: this.#curLen,
+      ts: encodeTrimmed(this.#ts),
+      xs: encodeTrimmed(this.#xs),
+      slotMax: encodeTrimmed(this.#slotMax),
+      slotMin: encodeTrimmed(this.#slotMin),
+      blocksMax: encodeTrimmed(this.#blocksMax),
+      blocksMin: encodeTrimmed(this.#blocksMin),
+    };
+  }
+
+  restore(s: WindowRangeSnapshot): void {
+    if (!Array.isArray(s.scalars) || s.scalars.length !== SCALARS)
+      throw new RangeError("snapshot: window range: scalars");
+    s.scalars.forEach((x, i) => {
+      this.#f[i] = decodeNumber(x, `window range scalars[${i}]`);
+    });
+    this.#head = decodeCount(s.head, this.capacity, "window range head");
+    this.#size = decodeCount(s.size, this.capacity + 1, "window range size");
+    this.#curLen = decodeCount(s.curLen, this.block + 1, "window range curLen");
+    decodeInto(this.#ts, s.ts, "window range ts");
+    decodeInto(this.#xs, s.xs, "window range xs");
+    decodeInto(this.#slotMax, s.slotMax, "window range slotMax");
+    decodeInto(this.#slotMin, s.slotMin, "window range slotMin");
+    decodeInto(this.#blocksMax, s.blocksMax, "window range blocksMax");
+    decodeInto(this.#blocksMin, s.blocksMin, "window range blocksMin");
   }
 
   /** WindowExtremes's canonical text after the same calls (window-canonical.ts derives its deques). */
