@@ -11,7 +11,7 @@ import type { EngineEvent, FundingEvent, FundingPaymentEvent } from "./events.js
 const HOUR = 3_600_000;
 const T0 = 1_700_006_400_000; // a multiple of 8 h: the first boundary is T0 + 8 h
 
-function engine(cap = "0.0075") {
+function engine(cap = "0.0075", mark: Record<string, unknown> = { method: "index" }) {
   const loaded = loadConfig({
     quoteAsset: "USDC",
     assets: [{ id: "USDC", decimals: 6 }],
@@ -25,7 +25,7 @@ function engine(cap = "0.0075") {
         contractSize: "1",
         tickSize: "0.5",
         lotSize: "0.001",
-        mark: { method: "index" },
+        mark,
         marginTiers: [{ upToNotional: "100000000", initial: "0.1", maintenance: "0.05" }],
         funding: { intervalMs: 8 * HOUR, cap, interestRate: "0.0001" },
       },
@@ -143,5 +143,22 @@ describe("funding", () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("the funding estimate in the median-of-three mark", () => {
+  it("carries the index by the interval's estimated rate for the time left: index × (1 + rate × left / interval)", () => {
+    const e = engine("0.0075", { method: "median-of-three" });
+    const price = (ts: number) =>
+      e.apply({ type: "price", ts, index: "I", source: "x", price: "20000", sourceTs: ts });
+    const t = T0 + 4 * HOUR; // half the interval left
+    price(t); // the first sample: no book, so no premium; the rate is the interest term, 0.0001
+    price(t + 1_000);
+    // Three prices: 20000 × (1 + 0.0001 × left/8h), the index plus its basis (0: no book), no last trade (NaN);
+    // the median of the two there are is their mean.
+    const left = (T0 + 8 * HOUR - (t + 1_000)) / (8 * HOUR);
+    const expected = (20_000 * (1 + 0.0001 * left) + 20_000) / 2;
+    expect(e.prices.markPrice("PERP", t + 1_000)?.value).toBeCloseTo(expected, 9);
+    expect(expected).toBeGreaterThan(20_000.49);
   });
 });

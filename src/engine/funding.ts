@@ -87,6 +87,7 @@ export class Funding {
       for (let k = 0; k < MAX_INTERVALS_PER_COMMAND && now >= (this.nextTs[no] as number); k++) {
         this.settle(no, instrument, now, cause, out);
         this.nextTs[no] = (this.nextTs[no] as number) + funding.intervalMs;
+        this.estimate(no, instrument); // a new interval: no samples yet
       }
       if (now - (this.lastSample[no] as number) >= PREMIUM_SAMPLE_MS) this.sample(no, instrument, now);
       due = Math.min(due, this.nextTs[no] as number, (this.lastSample[no] as number) + PREMIUM_SAMPLE_MS);
@@ -104,6 +105,17 @@ export class Funding {
     this.premiumSum[no] = (this.premiumSum[no] as number) + premiumSample(bid, ask, index.value);
     this.samples[no] = (this.samples[no] as number) + 1;
     this.lastSample[no] = now;
+    this.estimate(no, instrument);
+  }
+
+  /** The interval's rate as its samples so far give it, for the median-of-three mark. */
+  private estimate(no: number, instrument: InstrumentConfig): void {
+    const funding = instrument.funding;
+    assert(funding !== null, "funding: a perpetual without funding");
+    const n = this.samples[no] as number;
+    const premium = n > 0 ? (this.premiumSum[no] as number) / n : 0;
+    const rate = fundingRate(premium, fixedToNumber(funding.interestRate), fixedToNumber(funding.cap));
+    this.host.prices.setFunding(instrument.symbol, rate, this.nextTs[no] as number);
   }
 
   private settle(no: number, instrument: InstrumentConfig, now: number, cause: number, out: EventSink): void {

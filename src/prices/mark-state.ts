@@ -18,7 +18,7 @@ export interface MarkStateSnapshot {
   readonly lastTrade: SnapNumber;
   readonly lastTradeTs: SnapNumber;
   readonly fundingRate: SnapNumber;
-  readonly timeToFundingMs: SnapNumber;
+  readonly nextFundingTs: SnapNumber;
   readonly intervalMs: SnapNumber;
   readonly value: SnapNumber;
   readonly published: PublishedPriceSnapshot;
@@ -39,10 +39,11 @@ export class MarkState {
   /** When the last trade happened: without a two-sided book it stands for the basis only while fresh. */
   lastTradeTs = Number.NEGATIVE_INFINITY;
   private readonly halfLifeMs: number;
-  /** Last trade price, NaN while there is none; funding rate of the current interval, 0 until funding exists. */
+  /** Last trade price, NaN while there is none. */
   lastTrade = Number.NaN;
+  /** The current interval's funding rate as estimated so far, and when it is paid (NaN before funding runs). */
   fundingRate = 0;
-  timeToFundingMs = 0;
+  nextFundingTs = Number.NaN;
   intervalMs = 1;
   value = Number.NaN;
   /** Published at its index's decimals. */
@@ -87,10 +88,17 @@ export class MarkState {
     if (this.method === "ema-basis") this.value = index + smoothed;
     else
       this.value = medianOfThree(
-        fundingBasisPrice(index, this.fundingRate, this.timeToFundingMs, this.intervalMs),
+        fundingBasisPrice(index, this.fundingRate, this.timeToFunding(now), this.intervalMs),
         index + smoothed,
         this.lastTrade,
       );
+  }
+
+  /** Time left to the next funding, within [0, interval] (0 before funding runs: the price is the index). */
+  private timeToFunding(now: number): number {
+    if (Number.isNaN(this.nextFundingTs)) return 0;
+    const left = this.nextFundingTs - now;
+    return left < 0 ? 0 : left > this.intervalMs ? this.intervalMs : left;
   }
 
   get publishedText(): string {
@@ -98,7 +106,9 @@ export class MarkState {
   }
 
   canonical(): string {
-    return `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.bookPrice} ${this.lastTrade} ${this.lastTradeTs} ${this.publishedText} ${this.publishedStatus}`;
+    const line = `mark ${this.symbol} ${this.value} ${this.basis.value} ${this.basis.lastTs} ${this.basis.count} ${this.lastSampleTs} ${this.observedBasis} ${this.bookPrice} ${this.lastTrade} ${this.lastTradeTs} ${this.publishedText} ${this.publishedStatus}`;
+    // The funding estimate is state only where the mark uses it.
+    return this.method === "median-of-three" ? `${line} ${this.fundingRate} ${this.nextFundingTs}` : line;
   }
 
   snapshot(): MarkStateSnapshot {
@@ -111,7 +121,7 @@ export class MarkState {
       lastTrade: encodeNumber(this.lastTrade),
       lastTradeTs: encodeNumber(this.lastTradeTs),
       fundingRate: encodeNumber(this.fundingRate),
-      timeToFundingMs: encodeNumber(this.timeToFundingMs),
+      nextFundingTs: encodeNumber(this.nextFundingTs),
       intervalMs: encodeNumber(this.intervalMs),
       value: encodeNumber(this.value),
       published: this.published.snapshot(),
@@ -133,7 +143,7 @@ export class MarkState {
     this.lastTrade = decodeNumber(s.lastTrade, at("lastTrade"));
     this.lastTradeTs = decodeNumber(s.lastTradeTs, at("lastTradeTs"));
     this.fundingRate = decodeNumber(s.fundingRate, at("fundingRate"));
-    this.timeToFundingMs = decodeNumber(s.timeToFundingMs, at("timeToFundingMs"));
+    this.nextFundingTs = decodeNumber(s.nextFundingTs, at("nextFundingTs"));
     this.intervalMs = decodeNumber(s.intervalMs, at("intervalMs"));
     this.value = decodeNumber(s.value, at("value"));
     this.published.restore(s.published);

@@ -404,6 +404,19 @@ export class MarketPrices {
     (this.marks[m] as MarkState).bookPrice = mid;
   }
 
+  /**
+   * A perpetual's funding as estimated so far in the current interval and when it is paid: the first of the
+   * median-of-three mark's prices, index × (1 + rate × time to funding / interval).
+   */
+  setFunding(symbol: string, rate: number, nextFundingTs: number): void {
+    const m = this.markNo.get(symbol);
+    if (m === undefined) return;
+    this.revision++;
+    const mark = this.marks[m] as MarkState;
+    mark.fundingRate = rate;
+    mark.nextFundingTs = nextFundingTs;
+  }
+
   /** A trade on an instrument: without a two-sided book, its price stands for the basis while fresh. */
   observeTrade(symbol: string, price: number, ts: number): void {
     const m = this.markNo.get(symbol);
