@@ -152,3 +152,52 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
     expect(replay(standbyStore, stream)).toEqual({ commands: live.seq, stateHash: live.stateHash });
   }, 60_000);
 });
+
+describe.skipIf(!reachable)("journal on NATS with the PostgreSQL store", () => {
+  it("snapshots into PostgreSQL and restarts from the snapshot, reading only the stream after it", async () => {
+    const pg = (await import("pg")).default;
+    const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/test" });
+    try {
+      await admin.connect();
+    } catch (error) {
+      if (process.env["CI"] === "true") throw error;
+      console.warn("nats-journal: PostgreSQL is not reachable; skipping the snapshot case");
+      return;
+    }
+    const schema = `plimsoll_snap_${process.pid}_${Math.floor(performance.now())}`;
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const store = `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}`;
+    const stream = unique("pgsnap");
+    const args = ["--config", CONFIG, "--store", store, "--journal", `nats://${SERVERS}/${stream}`];
+    try {
+      const first = await startServe([...args, "--snapshot-every", "5"]);
+      let { child, port } = first;
+      for (let b = 0; b < 4; b++)
+        expect(
+          await post(
+            port,
+            [0, 1, 2].map((k) => deposit(b * 3 + k)),
+          ),
+        ).toBe(200);
+      const before = await hash(port);
+      await stop(child, "SIGTERM"); // a snapshot at shutdown
+      const rows = await admin.query(`SELECT seq FROM ${schema}.plimsoll_snapshots ORDER BY seq DESC`);
+      expect(Number(rows.rows[0]?.seq), first.output()).toBe(before.seq);
+      const second = await startServe(args);
+      ({ child, port } = second);
+      expect(await hash(port)).toEqual(before);
+      expect(second.output()).toContain(`snapshot at ${before.seq} loaded; 0 commands replayed`);
+      expect(await post(port, [deposit(50)])).toBe(200);
+      const live = await hash(port);
+      await stop(child, "SIGKILL");
+      const third = await startServe(args); // from the snapshot, then the stream's last batch
+      ({ child, port } = third);
+      expect(await hash(port)).toEqual(live);
+      expect(third.output()).toContain(`snapshot at ${before.seq} loaded; 1 commands replayed`);
+      await stop(child, "SIGTERM");
+    } finally {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    }
+  }, 60_000);
+});

@@ -29,7 +29,9 @@ export function runScenario(config: string, input: string): { text: string; even
 export const eventsOf = (events: Event[], type: string): Event[] => events.filter((e) => e.type === type);
 
 /** `plimsoll serve --port 0 …args` as a child process, resolved with its port once it listens. */
-export async function startServe(args: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
+export async function startServe(
+  args: readonly string[],
+): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawn(process.execPath, [join(ROOT, "bin", "plimsoll"), "serve", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -48,5 +50,5 @@ export async function startServe(args: readonly string[]): Promise<{ child: Chil
     child.stderr?.on("data", read);
     child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
   });
-  return { child, port };
+  return { child, port, output: () => output };
 }

@@ -116,6 +116,7 @@ async function serveCommand(args: readonly string[]): Promise<number> {
       log,
       readModel,
       snapshotEvery: every,
+      ...(readModel instanceof PostgresReadModel ? { snapshotStore: readModel } : {}),
       ...(journal === undefined ? {} : { journal }),
       ...(follow === undefined ? {} : { follow }),
     });

@@ -56,8 +56,15 @@ export class NatsJournal {
     private commands: number,
   ) {}
 
-  /** Connects, creates the stream if absent, and reads every batch in it. */
-  static async open(target: NatsTarget): Promise<{ journal: NatsJournal; records: string[] }> {
+  /**
+   * Connects, creates the stream if absent, and reads its batches after stream sequence `after` (a snapshot's; 0:
+   * all), `commands` being how many commands those before it held.
+   */
+  static async open(
+    target: NatsTarget,
+    after = 0,
+    commands = 0,
+  ): Promise<{ journal: NatsJournal; records: string[] }> {
     const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
     try {
       const jsm = await nc.jetstreamManager();
@@ -75,8 +82,8 @@ export class NatsJournal {
         });
       }
       const js = nc.jetstream();
-      const { records, last } = await readStream(js, target.stream, 0, () => undefined);
-      return { journal: new NatsJournal(nc, js, target, last, records.length), records };
+      const { records, last } = await readStream(js, target.stream, after, () => undefined);
+      return { journal: new NatsJournal(nc, js, target, last, commands + records.length), records };
     } catch (error) {
       await nc.close();
       throw error;

@@ -18,6 +18,10 @@ export class PostgresReadModel implements ReadModel {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
       for (const sql of READ_MODEL_SCHEMA) await pool.query(sql);
+      await pool.query(
+        `CREATE TABLE IF NOT EXISTS plimsoll_snapshots (seq BIGINT PRIMARY KEY, stream_seq BIGINT NOT NULL,
+         state_hash TEXT NOT NULL, body TEXT NOT NULL)`,
+      );
       const r = await pool.query("SELECT value FROM plimsoll_meta WHERE key = 'last_seq'");
       return new PostgresReadModel(pool, r.rows.length === 0 ? 0 : Number(r.rows[0].value));
     } catch (error) {
@@ -65,6 +69,32 @@ export class PostgresReadModel implements ReadModel {
         error: "postgres store was created with another configuration; use another database or schema",
       };
     return stored;
+  }
+
+  /** Stores an engine snapshot (JSON text) at `seq` commands, stream sequence `streamSeq`; keeps the two newest. */
+  async saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void> {
+    await this.chain; // the read model is written up to the snapshot first
+    await this.pool.query(
+      `INSERT INTO plimsoll_snapshots (seq, stream_seq, state_hash, body) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (seq) DO NOTHING`,
+      [seq, streamSeq, stateHash, body],
+    );
+    await this.pool.query(
+      "DELETE FROM plimsoll_snapshots WHERE seq NOT IN (SELECT seq FROM plimsoll_snapshots ORDER BY seq DESC LIMIT 2)",
+    );
+  }
+
+  /** Stored snapshots, newest first. */
+  async snapshots(): Promise<{ seq: number; streamSeq: number; stateHash: string; body: string }[]> {
+    const r = await this.pool.query(
+      "SELECT seq, stream_seq, state_hash, body FROM plimsoll_snapshots ORDER BY seq DESC",
+    );
+    return r.rows.map((row) => ({
+      seq: Number(row.seq),
+      streamSeq: Number(row.stream_seq),
+      stateHash: row.state_hash as string,
+      body: row.body as string,
+    }));
   }
 
   /** A query for tests and tools. */

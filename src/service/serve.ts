@@ -3,7 +3,7 @@
 // leader's journal as it grows until promoted.
 import type { FastifyInstance } from "fastify";
 import type { MarketConfig } from "../config/types.js";
-import { Engine } from "../engine/engine.js";
+import { Engine, type EngineSnapshot } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
 import { FileJournal, openJournalSync } from "../journal/file-journal.js";
 import { followStream, NatsJournal, type NatsTarget, readStream } from "../journal/nats-journal.js";
@@ -34,6 +34,45 @@ export interface ServeOptions {
   readModel?: ReadModel;
   /** Snapshot the engine into the store every this many commands (and at shutdown); 0: never. Default 100,000. */
   readonly snapshotEvery?: number;
+  /** Where snapshots go when the journal is on NATS (the PostgreSQL store); none: the stream replays in full. */
+  readonly snapshotStore?: SnapshotStore;
+}
+
+/** Snapshots kept beside a journal on NATS: each with its seq (commands) and the stream sequence it stands at. */
+export interface SnapshotStore {
+  saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void>;
+  snapshots(): Promise<{ seq: number; streamSeq: number; stateHash: string; body: string }[]>;
+}
+
+/** The newest stored snapshot that restores to its recorded state hash, unless the read model is behind it. */
+async function storedSnapshot(
+  options: ServeOptions,
+  model: ReadModel | null,
+): Promise<{ engine: Engine; seq: number; streamSeq: number } | null> {
+  if (options.snapshotStore === undefined) return null;
+  for (const s of await options.snapshotStore.snapshots()) {
+    let engine: Engine;
+    try {
+      engine = Engine.fromSnapshot(options.config, JSON.parse(s.body) as EngineSnapshot);
+    } catch (error) {
+      options.log(
+        `snapshot at ${s.seq}: it does not restore (${(error as Error).message}); trying an older one`,
+      );
+      continue;
+    }
+    if (engine.stateHash() !== s.stateHash) {
+      options.log(
+        `snapshot at ${s.seq}: the restored state's hash is not the one recorded; trying an older one`,
+      );
+      continue;
+    }
+    if (model !== null && model.lastSeq < engine.stats.events) {
+      options.log(`snapshot at ${s.seq}: the read model is behind it; replaying the whole stream`);
+      return null;
+    }
+    return { engine, seq: s.seq, streamSeq: s.streamSeq };
+  }
+  return null;
 }
 
 /** Events handed to the read model at once (during replay, and per applied batch). */
@@ -122,9 +161,21 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   let followed = 0; // the stream sequence a standby has applied up to
   const source = options.follow ?? options.journal;
   if (source !== undefined) {
-    const opened = await NatsJournal.open(source);
-    engine = replayRecords(options.config, opened.records, onEvents, onKey);
-    applied = opened.records.length;
+    // A leader starts from the newest snapshot in the store that verifies, and reads the stream after it.
+    const snap = options.follow === undefined ? await storedSnapshot(options, model) : null;
+    const from = snap?.seq ?? 0;
+    const opened = await NatsJournal.open(source, snap?.streamSeq ?? 0, from);
+    engine = snap?.engine ?? new Engine(options.config);
+    const out: EngineEvent[] = [];
+    for (let i = 0; i < opened.records.length; i++) {
+      out.length = 0;
+      const { command, key, n } = journalCommand(opened.records[i] as string);
+      if (key !== null) onKey(key, from + i + 1, n);
+      engine.applyInto(command, from + i + 1, out);
+      onEvents(out);
+    }
+    if (snap !== null) options.log(`snapshot at ${from} loaded; ${opened.records.length} commands replayed`);
+    applied = from + opened.records.length;
     followed = opened.journal.lastSequence;
     if (options.follow !== undefined) {
       await opened.journal.close();
@@ -175,26 +226,37 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   // Snapshots (file stores): at a command boundary (between batches, the engine stands at sequencer.applied),
   // with the read model caught up first, so that a start from the snapshot never leaves it behind.
   const every = options.snapshotEvery ?? 100_000;
-  // (With the journal on NATS, snapshots are the PostgreSQL store's, not yet written: the stream replays in full.)
-  const snapshots = source === undefined && options.dir !== "" && every > 0;
+  // With the journal on NATS they go to the snapshot store (PostgreSQL), if any; a standby takes none.
+  const snapshots =
+    every > 0 &&
+    options.follow === undefined &&
+    (source === undefined ? options.dir !== "" : options.snapshotStore !== undefined);
   let snapshotAt = applied;
-  let snapshotting = false;
   let snapshotDue = false;
-  const takeSnapshot = async () => {
+  // One snapshot at a time: each waits for the one before (the last, at shutdown, after any in flight).
+  let snapshotChain: Promise<void> = Promise.resolve();
+  const takeSnapshot = (): Promise<void> => {
+    snapshotChain = snapshotChain.then(snapshotNow);
+    return snapshotChain;
+  };
+  const snapshotNow = async () => {
     snapshotDue = false;
-    if (!snapshots || snapshotting || sequencer.applied === snapshotAt) return;
-    snapshotting = true;
+    if (!snapshots || sequencer.applied === snapshotAt) return;
     try {
       flushModel();
       await model?.apply([]); // what is queued for the read model is written
       flushModel(); // and what was applied meanwhile (SQLite writes at once)
       const seq = sequencer.applied;
-      writeSnapshot(options.dir, engine, seq);
+      if (source === undefined) writeSnapshot(options.dir, engine, seq);
+      else {
+        // Read together at one command boundary: the state, its hash, and the stream position it stands at.
+        const body = JSON.stringify(engine.snapshot());
+        const streamSeq = (journal as NatsJournal).lastSequence;
+        await options.snapshotStore?.saveSnapshot(seq, streamSeq, engine.stateHash(), body);
+      }
       snapshotAt = seq;
     } catch (error) {
       options.log(`snapshot: ${(error as Error).message}`);
-    } finally {
-      snapshotting = false;
     }
   };
   const maybeSnapshot = () => {
