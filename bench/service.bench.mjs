@@ -1,9 +1,11 @@
 // Durable commands through the service: POST /v1/commands with batches of 100 (JSON Lines), several clients at
-// once, on the embedded store (each batch journaled and synced before it is applied and answered). Reports
-// commands/s and request latency p50/p99. Target: ≥ 100,000 commands/s.
+// once, on the embedded store (each batch journaled and synced before it is applied and answered), and with the
+// journal on NATS JetStream (127.0.0.1:4222, when reachable: a batch is durable once JetStream acknowledges it).
+// Reports commands/s and request latency p50/p99. Target: ≥ 100,000 commands/s.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "nats";
 import { loadConfig } from "../dist/config/load.js";
 import { serve } from "../dist/service/serve.js";
 import { machine, median } from "./workload.mjs";
@@ -20,53 +22,76 @@ const loaded = loadConfig({
 });
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
 
-const rates = [];
-const p50 = [];
-const p99 = [];
-for (let run = 0; run < 4; run++) {
-  const dir = mkdtempSync(join(tmpdir(), "plimsoll-service-bench-"));
-  const service = await serve({
-    config: loaded.config,
-    dir,
-    port: 0,
-    host: "127.0.0.1",
-    log: () => undefined,
-  });
-  const url = `http://127.0.0.1:${service.port}/v1/commands`;
-  const latencies = [];
-  let ts = T0;
-  const body = () => {
-    const lines = [];
-    for (let i = 0; i < BATCH; i++)
-      lines.push(`{"type":"deposit","ts":${ts++},"account":"u${i % 1000}","asset":"USDC","amount":"1.5"}`);
-    return lines.join("\n");
-  };
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      for (let r = 0; r < REQUESTS; r++) {
-        const t = performance.now();
-        const res = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/x-ndjson" },
-          body: body(),
-        });
-        if (res.status !== 200) throw new Error(`status ${res.status}`);
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  await service.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (run === 0) continue;
-  latencies.sort((a, b) => a - b);
-  rates.push((CLIENTS * REQUESTS * BATCH) / seconds);
-  p50.push(latencies[Math.floor(latencies.length * 0.5)]);
-  p99.push(latencies[Math.floor(latencies.length * 0.99)]);
+async function measure(journal) {
+  const rates = [];
+  const p50 = [];
+  const p99 = [];
+  for (let run = 0; run < 4; run++) {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-service-bench-"));
+    const target = journal === null ? {} : { journal: { ...journal, stream: `${journal.stream}_${run}` } };
+    const service = await serve({
+      config: loaded.config,
+      dir,
+      port: 0,
+      host: "127.0.0.1",
+      log: () => undefined,
+      ...target,
+    });
+    const url = `http://127.0.0.1:${service.port}/v1/commands`;
+    const latencies = [];
+    let ts = T0;
+    const body = () => {
+      const lines = [];
+      for (let i = 0; i < BATCH; i++)
+        lines.push(`{"type":"deposit","ts":${ts++},"account":"u${i % 1000}","asset":"USDC","amount":"1.5"}`);
+      return lines.join("\n");
+    };
+    const start = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let r = 0; r < REQUESTS; r++) {
+          const t = performance.now();
+          const res = await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/x-ndjson" },
+            body: body(),
+          });
+          if (res.status !== 200) throw new Error(`status ${res.status}`);
+          await res.arrayBuffer();
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    await service.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (run === 0) continue;
+    latencies.sort((a, b) => a - b);
+    rates.push((CLIENTS * REQUESTS * BATCH) / seconds);
+    p50.push(latencies[Math.floor(latencies.length * 0.5)]);
+    p99.push(latencies[Math.floor(latencies.length * 0.99)]);
+  }
+  return `median ${Math.round(median(rates)).toLocaleString("en")} durable commands/s; request p50 ${median(p50).toFixed(1)} ms, p99 ${median(p99).toFixed(1)} ms`;
 }
+
 console.log(`service  ${machine()}`);
 console.log(
-  `service  POST /v1/commands, ${CLIENTS} clients, batches of ${BATCH} deposits, embedded store (journal synced per batch): median ${Math.round(median(rates)).toLocaleString("en")} durable commands/s; request p50 ${median(p50).toFixed(1)} ms, p99 ${median(p99).toFixed(1)} ms (target ≥ 100,000 commands/s)`,
+  `service  POST /v1/commands, ${CLIENTS} clients, batches of ${BATCH} deposits, embedded store (journal synced per batch): ${await measure(null)} (target ≥ 100,000 commands/s)`,
 );
+const nats = await connect({ servers: "127.0.0.1:4222", timeout: 2_000, reconnect: false }).then(
+  async (nc) => {
+    const jsm = await nc.jetstreamManager();
+    return { nc, jsm };
+  },
+  () => null,
+);
+if (nats === null)
+  console.log("service  NATS JetStream at 127.0.0.1:4222 not reachable: its line is skipped");
+else {
+  const stream = `bench_${process.pid}`;
+  console.log(
+    `service  the same with the journal on NATS JetStream (one message per batch, acknowledged by the server): ${await measure({ servers: "127.0.0.1:4222", stream })}`,
+  );
+  for (let run = 0; run < 4; run++) await nats.jsm.streams.delete(`${stream}_${run}`).catch(() => undefined);
+  await nats.nc.close();
+}
