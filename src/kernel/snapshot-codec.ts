@@ -1,25 +1,19 @@
-// Encoding of engine state for snapshots: JSON-compatible values that decode to exactly what was encoded. JSON
-// numbers carry every finite double exactly (shortest round-trip form); NaN and the infinities, which JSON cannot,
-// travel as strings; bigints as decimal strings.
+// Arrays and bigints in snapshots, on top of snapshot-numbers.ts (one double's encoding: NaN, ±∞ and −0 as
+// strings, every other double as itself): typed arrays as JSON arrays, bigints as decimal strings.
+import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
 
-export type Encoded = number | string;
+export type Encoded = SnapNumber;
 
-export function encodeFloat(x: number): Encoded {
-  return Number.isFinite(x) ? x : Number.isNaN(x) ? "NaN" : x > 0 ? "Inf" : "-Inf";
-}
+export const encodeFloat = encodeNumber;
 
 export function decodeFloat(x: Encoded): number {
-  if (typeof x === "number") return x;
-  if (x === "NaN") return Number.NaN;
-  if (x === "Inf") return Number.POSITIVE_INFINITY;
-  if (x === "-Inf") return Number.NEGATIVE_INFINITY;
-  throw new RangeError(`snapshot: ${JSON.stringify(x)} is not an encoded number`);
+  return decodeNumber(x, "a number");
 }
 
 /** The first `n` values of a typed array (all by default), as JSON values. */
 export function encodeArray(a: ArrayLike<number>, n = a.length): Encoded[] {
   const out: Encoded[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = encodeFloat(a[i] as number);
+  for (let i = 0; i < n; i++) out[i] = encodeNumber(a[i] as number);
   return out;
 }
 
@@ -29,7 +23,7 @@ export function decodeArray<T extends { [i: number]: number; length: number }>(
   into: T,
 ): T {
   if (values.length > into.length) throw new RangeError("snapshot: an array longer than its destination");
-  for (let i = 0; i < values.length; i++) into[i] = decodeFloat(values[i] as Encoded);
+  for (let i = 0; i < values.length; i++) into[i] = decodeNumber(values[i], "an array value");
   return into;
 }
 

@@ -1,8 +1,8 @@
 // One circuit breaker: trips at once on a bad observation, clears only after the condition has been clean for
 // a whole cool-down (hysteresis: noise around a threshold does not flap the market open and shut).
 import type { BreakerAction } from "../config/types.js";
+import { decodeNumber, encodeNumber, type SnapNumber } from "../kernel/snapshot-numbers.js";
 import type { BreakerReason } from "./price-events.js";
-import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
 
 export type BreakerTransition = "tripped" | "cleared" | null;
 

@@ -1,8 +1,9 @@
 // Statistical divergence of a price from its benchmark: d = price / benchmark − 1, sampled at a fixed interval
 // into a rolling window. Bad when |d| passes a hard cap, or when d is more than k standard deviations from the
 // window's mean (σ floored at minStd so a flat history does not make every tick an alarm).
+
+import { decodeNumber, encodeNumber, type SnapNumber } from "../kernel/snapshot-numbers.js";
 import { RollingStats, type RollingStatsSnapshot } from "./rolling-stats.js";
-import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
 
 export interface DivergenceSettings {
   readonly k: number;

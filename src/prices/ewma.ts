@@ -6,7 +6,7 @@
 // V8 returns the same bits on every OS and CPU. Another V8 (Node major) could in principle differ in the last
 // bit, so a replay that must match bit for bit runs on the Node major that recorded it.
 
-import { decodeCount, decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
+import { decodeCount, decodeNumber, encodeNumber, type SnapNumber } from "../kernel/snapshot-numbers.js";
 
 /** Longest half-life accepted: one year in ms. Bounds the parameter; longer smoothing is a configuration bug. */
 export const MAX_HALF_LIFE_MS = 366 * 24 * 60 * 60 * 1000;

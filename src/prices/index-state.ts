@@ -4,10 +4,6 @@ import type { IndexConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
 import { IdNumbers } from "../kernel/id-numbers.js";
-import { EWMA_ROW, TimeEwma, type TimeEwmaSnapshot } from "./ewma.js";
-import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
-import { type PricedValue, type PriceStatus, priceText, STATUSES } from "./priced.js";
-import { PublishedPrice, type PublishedPriceSnapshot } from "./published-price.js";
 import {
   array,
   decodeBytes,
@@ -18,7 +14,11 @@ import {
   encodeNumbers,
   expectSame,
   type SnapNumber,
-} from "./snapshot-numbers.js";
+} from "../kernel/snapshot-numbers.js";
+import { EWMA_ROW, TimeEwma, type TimeEwmaSnapshot } from "./ewma.js";
+import type { ExclusionReason, IndexSourceExcluded, IndexSourceUsed } from "./price-events.js";
+import { type PricedValue, type PriceStatus, priceText, STATUSES } from "./priced.js";
+import { PublishedPrice, type PublishedPriceSnapshot } from "./published-price.js";
 import { SortedPrices } from "./sorted-prices.js";
 import { WindowMax, type WindowMaxSnapshot } from "./window-max.js";
 

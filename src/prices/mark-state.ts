@@ -2,11 +2,11 @@
 // clamped to a band around the index (so a thin or manipulated book moves the mark only so far: Mango 2022).
 import type { InstrumentConfig } from "../config/types.js";
 import { formatFixed } from "../kernel/decimal.js";
+import { decodeNumber, encodeNumber, expectSame, type SnapNumber } from "../kernel/snapshot-numbers.js";
 import { TimeEwma, type TimeEwmaSnapshot } from "./ewma.js";
 import { clampBasis, fundingBasisPrice, medianOfThree } from "./mark-formulas.js";
 import { type PriceStatus, STATUSES } from "./priced.js";
 import { PublishedPrice, type PublishedPriceSnapshot } from "./published-price.js";
-import { decodeNumber, encodeNumber, expectSame, type SnapNumber } from "./snapshot-numbers.js";
 
 /** Everything a mark computes from besides its index and configuration, and what it last published. */
 export interface MarkStateSnapshot {

@@ -5,11 +5,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load.js";
 import type { MarketConfig } from "../config/types.js";
+import { decodeNumber, encodeNumber } from "../kernel/snapshot-numbers.js";
 import { EWMA_ROW, TimeEwma } from "./ewma.js";
 import { MarketPrices, type PricesSnapshot } from "./market-prices.js";
 import type { PriceEvent } from "./price-events.js";
 import { RollingStats } from "./rolling-stats.js";
-import { decodeNumber, encodeNumber } from "./snapshot-numbers.js";
 import { WindowMax } from "./window-max.js";
 import { WindowRange } from "./window-range.js";
 

@@ -1,8 +1,9 @@
 // The price an index or a mark last published, as the number it came from: whether a new value would publish
 // a different text is told by comparing keys (priceKey), and the text itself is formatted only when something
 // reads it (an event object, the state hash), not on every computation.
+
+import { decodeNumber, encodeNumber, type SnapNumber } from "../kernel/snapshot-numbers.js";
 import { priceKey, priceText } from "./priced.js";
-import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
 
 /** The publication: its value and key (the text is formatted again from the value when read). */
 export interface PublishedPriceSnapshot {

@@ -25,7 +25,7 @@ import {
   encodeNumber,
   encodeNumbers,
   type SnapNumber,
-} from "./snapshot-numbers.js";
+} from "../kernel/snapshot-numbers.js";
 
 export const MIN_CAPACITY = 2;
 export const MAX_CAPACITY = 100_000;

@@ -10,7 +10,7 @@
 // Layout: one Float64Array, the scalars first (one cache line with the newest slots' neighbourhood rarely, but
 // always with each other), then the ring as (ts, x) pairs: a push writes one pair, 16 contiguous bytes.
 
-import { decodeCount, decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
+import { decodeCount, decodeNumber, encodeNumber, type SnapNumber } from "../kernel/snapshot-numbers.js";
 import { windowCanonical } from "./window-canonical.js";
 import { MAX_CAPACITY, MIN_CAPACITY } from "./window-extremes.js";
 

@@ -24,7 +24,7 @@ import {
   encodeNumber,
   encodeTrimmed,
   type SnapNumber,
-} from "./snapshot-numbers.js";
+} from "../kernel/snapshot-numbers.js";
 import { windowCanonical } from "./window-canonical.js";
 import { MAX_CAPACITY, MIN_CAPACITY } from "./window-extremes.js";
 
