@@ -152,11 +152,20 @@ export function accountRequirement(
   out: PortfolioFigures,
 ): PortfolioFigures {
   const count = grid.count;
-  // Position by position, each row read in order.
+  // Position by position, each row read in order; two positions a pass, so `totals` is read and written half as often.
   const q0 = qty[from] as number;
   const base0 = (instrument[from] as number) * count;
   for (let s = 0; s < count; s++) totals[s] = q0 * (rows[base0 + s] as number);
-  for (let i = from + 1; i < from + n; i++) {
+  let i = from + 1;
+  for (; i + 1 < from + n; i += 2) {
+    const qa = qty[i] as number;
+    const qb = qty[i + 1] as number;
+    const a = (instrument[i] as number) * count;
+    const b = (instrument[i + 1] as number) * count;
+    for (let s = 0; s < count; s++)
+      totals[s] = (totals[s] as number) + qa * (rows[a + s] as number) + qb * (rows[b + s] as number);
+  }
+  if (i < from + n) {
     const q = qty[i] as number;
     const base = (instrument[i] as number) * count;
     for (let s = 0; s < count; s++) totals[s] = (totals[s] as number) + q * (rows[base + s] as number);
