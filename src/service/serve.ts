@@ -86,20 +86,20 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Applies journal records to a fresh engine, in order, as their seqs (1, 2, …). */
-export function replayRecords(
-  config: MarketConfig,
+/** Applies journal records to `engine` in order, the first as seq `from` + 1. */
+export function applyRecords(
+  engine: Engine,
   records: readonly string[],
+  from = 0,
   onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
   onKey: (key: string, first: number, count: number) => void = () => undefined,
 ): Engine {
-  const engine = new Engine(config);
   const out: EngineEvent[] = [];
   for (let i = 0; i < records.length; i++) {
     out.length = 0;
     const { command, key, n } = journalCommand(records[i] as string);
-    if (key !== null) onKey(key, i + 1, n);
-    engine.applyInto(command, i + 1, out);
+    if (key !== null) onKey(key, from + i + 1, n);
+    engine.applyInto(command, from + i + 1, out);
     onEvents(out);
   }
   return engine;
@@ -118,14 +118,14 @@ export function replayStore(
     log(
       `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
     );
-  return { engine: replayRecords(config, recovery.records, onEvents, onKey), recovery };
+  return { engine: applyRecords(new Engine(config), recovery.records, 0, onEvents, onKey), recovery };
 }
 
 /** Rebuilds the engine from a journal stream on NATS JetStream. */
 export async function replayNats(config: MarketConfig, target: NatsTarget) {
   const { journal, records } = await NatsJournal.open(target);
   await journal.close();
-  return { engine: replayRecords(config, records), records };
+  return { engine: applyRecords(new Engine(config), records), records };
 }
 
 export async function serve(options: ServeOptions): Promise<RunningService> {
@@ -165,15 +165,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     const snap = options.follow === undefined ? await storedSnapshot(options, model) : null;
     const from = snap?.seq ?? 0;
     const opened = await NatsJournal.open(source, snap?.streamSeq ?? 0, from);
-    engine = snap?.engine ?? new Engine(options.config);
-    const out: EngineEvent[] = [];
-    for (let i = 0; i < opened.records.length; i++) {
-      out.length = 0;
-      const { command, key, n } = journalCommand(opened.records[i] as string);
-      if (key !== null) onKey(key, from + i + 1, n);
-      engine.applyInto(command, from + i + 1, out);
-      onEvents(out);
-    }
+    engine = applyRecords(snap?.engine ?? new Engine(options.config), opened.records, from, onEvents, onKey);
     if (snap !== null) options.log(`snapshot at ${from} loaded; ${opened.records.length} commands replayed`);
     applied = from + opened.records.length;
     followed = opened.journal.lastSequence;
@@ -206,15 +198,13 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       const { key, n } = journalCommand(record);
       if (key !== null) onKey(key, i + 1, n);
     }
-    engine = snapshot?.engine ?? new Engine(options.config);
-    const out: EngineEvent[] = [];
-    for (let i = from; i < recovery.records.length; i++) {
-      out.length = 0;
-      const { command, key, n } = journalCommand(recovery.records[i] as string);
-      if (key !== null) onKey(key, i + 1, n);
-      engine.applyInto(command, i + 1, out);
-      onEvents(out);
-    }
+    engine = applyRecords(
+      snapshot?.engine ?? new Engine(options.config),
+      recovery.records.slice(from),
+      from,
+      onEvents,
+      onKey,
+    );
     if (snapshot !== null)
       options.log(`snapshot at ${from} loaded; ${recovery.records.length - from} commands replayed`);
     applied = recovery.records.length;
