@@ -85,6 +85,8 @@ describe("POST /v1/commands", () => {
     const bad = await post(`${deposit(10)}\n{not json\n`);
     expect(bad.status).toBe(400);
     expect((await body(bad)).error).toMatch(/^line 2: not JSON/);
+    const reserved = await post(JSON.stringify({ type: "deposit", ts: T0 + 11, _key: "forged" }));
+    expect((await body(reserved)).error).toMatch(/^line 1: _key and _n are reserved/);
     const array = await post("[1,2]");
     expect((await body(array)).error).toBe("line 1: a command is a JSON object");
     expect(await body(fetch(`${base}/v1/state/hash`))).toEqual(before);

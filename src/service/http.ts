@@ -53,6 +53,11 @@ export async function httpApi(
       }
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
         return reply.code(400).send({ error: `line ${i + 1}: a command is a JSON object` });
+      // The journal keeps a request's idempotency key on its first command under these names.
+      if ("_key" in parsed || "_n" in parsed)
+        return reply.code(400).send({
+          error: `line ${i + 1}: _key and _n are reserved (the Idempotency-Key header sets a request's key)`,
+        });
       lines.push(JSON.stringify(parsed));
     }
     try {
