@@ -553,8 +553,7 @@ export class Engine {
     const quotes = parseSmileQuotes(c, ts);
     if ("code" in quotes) return quotes;
     this.now = ts;
-    const trip = this.config.volatility.tripAfterRefusals;
-    const wasTripped = this.surfaces.refusals(index) >= trip;
+    const wasTripped = this.optionMarks.indexTripped(index);
     const spot = this.prices.indexPrice(index, ts)?.value ?? Number.NaN;
     const outcome = this.surfaces.apply(index, quotes, ts, spot);
     out.push({
@@ -571,8 +570,7 @@ export class Engine {
       code: outcome.accepted ? null : outcome.code,
       message: outcome.accepted ? null : outcome.message,
     });
-    const refusals = this.surfaces.refusals(index);
-    if (wasTripped !== refusals >= trip)
+    if (wasTripped !== this.optionMarks.indexTripped(index))
       out.push({
         seq: ++this.eventSeq,
         ts,
@@ -581,8 +579,8 @@ export class Engine {
         scope: index,
         state: wasTripped ? "cleared" : "tripped",
         reason: "surface",
-        value: String(refusals),
-        threshold: String(trip),
+        value: String(this.surfaces.refusals(index)),
+        threshold: String(this.config.volatility.tripAfterRefusals),
         action: "reduce_only",
       });
     // Option marks move with the surface; a tripped surface breaker changes what its options may do.

@@ -1,6 +1,6 @@
 // Arrays and bigints in snapshots, on top of snapshot-numbers.ts (one double's encoding: NaN, ±∞ and −0 as
 // strings, every other double as itself): typed arrays as JSON arrays, bigints as decimal strings.
-import { decodeNumber, encodeNumber, type SnapNumber } from "./snapshot-numbers.js";
+import { decodeNumber, encodeNumber, encodeNumbers, type SnapNumber } from "./snapshot-numbers.js";
 
 export type Encoded = SnapNumber;
 
@@ -11,11 +11,7 @@ export function decodeFloat(x: Encoded): number {
 }
 
 /** The first `n` values of a typed array (all by default), as JSON values. */
-export function encodeArray(a: ArrayLike<number>, n = a.length): Encoded[] {
-  const out: Encoded[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = encodeNumber(a[i] as number);
-  return out;
-}
+export const encodeArray = encodeNumbers;
 
 /** Decodes into `into` (from index 0), which must be long enough; returns it. */
 export function decodeArray<T extends { [i: number]: number; length: number }>(

@@ -264,12 +264,6 @@ export class AccountMargin {
     return figures;
   }
 
-  /**
-   * Portfolio margin: each underlying's IM and MM shared among its positions by their loss in the worst scenario
-   * (equally when none loses: the contingency alone), replacing their standard figures in `positions`; and what
-   * each slot's resting orders reserve — the worse side's rise of the underlying's IM with the orders filled, plus
-   * the loss of filling at limits worse than the mark. Requirements leave the float scenarios rounded up.
-   */
   /** The account's cross positions in covered instruments, and the groups the scenarios could price. */
   private portfolioGroups(
     account: number,
@@ -289,6 +283,12 @@ export class AccountMargin {
     return { list, groups, covered };
   }
 
+  /**
+   * Portfolio margin: each underlying's IM and MM shared among its positions by their loss in the worst scenario
+   * (equally when none loses: the contingency alone), replacing their standard figures in `positions`; and what
+   * each slot's resting orders reserve — the worse side's rise of the underlying's IM with the orders filled, plus
+   * the loss of filling at limits worse than the mark. Requirements leave the float scenarios rounded up.
+   */
   private applyPortfolio(
     account: number,
     positions: PositionFigures[],
@@ -356,11 +356,8 @@ export class AccountMargin {
       (this.optionTerms[no] === null ? this.markOf(instrument, 0n, now) : this.optionMarkOf(no, 0n, now))
         .price;
     if (mark === null || mark === 0n) return 0n;
-    const orders = BigInt(this.positions.openLots(slot, side)) * unitOf(instrument);
-    const value = this.positions.openValue(slot, side);
-    const atMark = wadMul(orders, mark, "floor");
-    const loss = side === 0 ? value - atMark : atMark - value;
-    return loss > 0n ? loss : 0n;
+    const orders = BigInt(this.positions.openLots(slot, side)) * (this.unitWad[no] as bigint);
+    return limitLoss(orders, this.positions.openValue(slot, side), mark, side, false);
   }
 
   /**
@@ -396,7 +393,7 @@ export class AccountMargin {
   private orderReserve(slot: number, now: number, p: PositionFigures | null): bigint {
     const no = this.positions.instrument(slot);
     const instrument = this.config.instruments[no] as InstrumentConfig;
-    const unit = unitOf(instrument);
+    const unit = this.unitWad[no] as bigint;
     const inverse = instrument.inverse;
     const exposure = BigInt(this.positions.lots(slot)) * unit;
     let m = p?.mark.price ?? null;
@@ -425,16 +422,7 @@ export class AccountMargin {
         underlying === null
           ? requirements(instrument, notional, inverse ? notional : size, leverage).initial
           : this.optionRequirements(no, after, mark, underlying).initial;
-      // Filling at a limit worse than the mark loses the difference at once.
-      const atMark = inverse ? wadDiv(orders, mark, "floor") : wadMul(orders, mark, "floor");
-      const loss = inverse
-        ? side === 0
-          ? atMark - value
-          : value - atMark
-        : side === 0
-          ? value - atMark
-          : atMark - value;
-      if (loss > 0n) need += loss;
+      need += limitLoss(orders, value, mark, side, inverse);
       if (need > worst) worst = need;
     }
     const held = p === null ? 0n : p.isolated ? 0n : p.initial;
@@ -582,7 +570,7 @@ export class AccountMargin {
   initialMarginAt(no: number, lots: number, m: bigint, underlying: bigint | null): bigint {
     if (lots === 0) return 0n;
     const instrument = this.config.instruments[no] as InstrumentConfig;
-    const exposure = BigInt(lots) * unitOf(instrument);
+    const exposure = BigInt(lots) * (this.unitWad[no] as bigint);
     if (this.optionTerms[no] !== null)
       return this.optionRequirements(
         no,
@@ -732,6 +720,17 @@ function wadCeilOfFloat(x: number): bigint {
 function futuresMargin(instrument: InstrumentConfig): MarginModelConfig {
   assert(instrument.margin !== null, "margin: an option position reached the futures margin model");
   return instrument.margin;
+}
+
+/**
+ * What filling resting orders (size `orders`, entry value `value`) at their limits loses at once against mark `m`,
+ * where the limits are worse than the mark (wad, ≥ 0): a buy pays more than the mark, a sell gets less (for an
+ * inverse position its entry value is in the base asset, so the comparison turns over).
+ */
+function limitLoss(orders: bigint, value: bigint, m: bigint, side: 0 | 1, inverse: boolean): bigint {
+  const atMark = inverse ? wadDiv(orders, m, "floor") : wadMul(orders, m, "floor");
+  const loss = (side === 0) !== inverse ? value - atMark : atMark - value;
+  return loss > 0n ? loss : 0n;
 }
 
 /** lotSize × contractSize as a wad: the exposure of one lot (base units if linear, quote units if inverse). */

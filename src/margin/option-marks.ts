@@ -104,8 +104,12 @@ export class OptionMarks implements OptionMarkSource {
 
   surfaceTripped(symbol: string): boolean {
     const no = this.bySymbol.get(symbol);
-    if (no === undefined) return false;
-    return this.surfaces.refusals((this.terms[no] as OptionTerms).index) >= this.tripAfter;
+    return no !== undefined && this.indexTripped((this.terms[no] as OptionTerms).index);
+  }
+
+  /** An index's surface breaker: its smiles refused volatility.tripAfterRefusals times in a row or more. */
+  indexTripped(index: string): boolean {
+    return this.surfaces.refusals(index) >= this.tripAfter;
   }
 
   /** Option `no`'s mark at `now` and what it was made of, into `out`. */

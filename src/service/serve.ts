@@ -105,6 +105,16 @@ export function applyRecords(
   return engine;
 }
 
+/** A store's journal, recovered; an unacknowledged tail cut off is said in a log line. */
+function openJournalLogged(dir: string, log: (line: string) => void) {
+  const recovery = openJournalSync(dir);
+  if (recovery.dropped !== null)
+    log(
+      `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
+    );
+  return recovery;
+}
+
 /** Rebuilds the engine from a store's journal file: what `plimsoll replay` prints the hash of. */
 export function replayStore(
   config: MarketConfig,
@@ -113,11 +123,7 @@ export function replayStore(
   onEvents?: (events: readonly EngineEvent[]) => void,
   onKey?: (key: string, first: number, count: number) => void,
 ) {
-  const recovery = openJournalSync(dir);
-  if (recovery.dropped !== null)
-    log(
-      `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
-    );
+  const recovery = openJournalLogged(dir, log);
   return { engine: applyRecords(new Engine(config), recovery.records, 0, onEvents, onKey), recovery };
 }
 
@@ -177,11 +183,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       if (journal instanceof NatsJournal) await journal.close();
     };
   } else {
-    const recovery = openJournalSync(options.dir);
-    if (recovery.dropped !== null)
-      options.log(
-        `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
-      );
+    const recovery = openJournalLogged(options.dir, options.log);
     // The newest snapshot that verifies, then the journal after it; the read model must not be behind it.
     let snapshot = loadSnapshot(options.dir, options.config, recovery.records.length, options.log);
     if (snapshot !== null && model !== null && model.lastSeq < snapshot.engine.stats.events) {
