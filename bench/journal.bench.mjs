@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { FileJournal, openJournalSync } from "../dist/journal/file-journal.js";
+import { encodeBatch, FileJournal, openJournalSync } from "../dist/journal/file-journal.js";
 import { machine, median } from "./workload.mjs";
 
 const BATCH = 1_000;
@@ -36,7 +36,7 @@ for (let run = 0; run < 4; run++) {
   const start = process.hrtime.bigint();
   for (let b = 0; b < BATCHES; b++) {
     const t = process.hrtime.bigint();
-    await journal.append(lines);
+    await journal.append(encodeBatch(lines).bytes);
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
 import { afterAll, describe, expect, it } from "vitest";
+import { encodeBatch } from "../src/journal/file-journal.js";
 import { NatsJournal } from "../src/journal/nats-journal.js";
 import { ROOT, startServe } from "./plimsoll-run.js";
 
@@ -84,14 +85,16 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
   it("round-trips batches, and refuses a writer whose view of the stream is stale", async () => {
     const target = { servers: SERVERS, stream: unique("roundtrip") };
     const { journal } = await NatsJournal.open(target);
-    await journal.append([deposit(1), deposit(2)]);
-    await journal.append([deposit(3)]);
+    await journal.append(encodeBatch([deposit(1), deposit(2)]).bytes, 2);
+    await journal.append(encodeBatch([deposit(3)]).bytes, 1);
     const stale = await NatsJournal.resume(target, 1, 2); // it saw only the first batch
-    await expect(stale.append([deposit(4)])).rejects.toThrow(/wrong last sequence|already stored/);
+    await expect(stale.append(encodeBatch([deposit(4)]).bytes, 1)).rejects.toThrow(
+      /wrong last sequence|already stored/,
+    );
     await stale.close();
     await journal.close();
     const reopened = await NatsJournal.open(target);
-    expect(reopened.records).toEqual([deposit(1), deposit(2), deposit(3)]);
+    expect(reopened.records.texts()).toEqual([deposit(1), deposit(2), deposit(3)]);
     await reopened.journal.close();
   });
 

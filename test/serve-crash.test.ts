@@ -79,7 +79,7 @@ async function liveHash(port: number): Promise<{ seq: number; stateHash: string 
 }
 
 function journalRecords(store: string): string[] {
-  return recoverJournal(readFileSync(join(store, JOURNAL_FILE))).records;
+  return recoverJournal(readFileSync(join(store, JOURNAL_FILE))).records.texts();
 }
 
 function replayHash(records: readonly string[]): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc32c } from "./crc32c.js";
+import { crc32c, crc32cImplementation, crc32cSoftware } from "./crc32c.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -31,5 +31,17 @@ describe("crc32c slicing-by-8", () => {
     const data = Uint8Array.from({ length: 100 }, (_, i) => (i * 151 + 7) & 0xff);
     for (let s = 0; s < 9; s++)
       for (let e = s; e <= data.length; e++) expect(crc32c(data, s, e)).toBe(bitwise(data, s, e));
+  });
+});
+
+describe("crc32c in hardware", () => {
+  it("is built here, and agrees with the software CRC at every length, alignment and starting value", () => {
+    // npm ci builds the addon (native/crc32c.c); on CI's x86-64 machine it must be there.
+    if (process.env["CI"] === "true") expect(crc32cImplementation).toBe("sse4.2");
+    const data = Uint8Array.from({ length: 2_000 }, (_, i) => (i * 151 + 7) & 0xff);
+    for (let s = 0; s < 9; s++)
+      for (let e = s; e <= data.length; e += 37)
+        for (const from of [0, 0xdeadbeef])
+          expect(crc32c(data, s, e, from)).toBe(crc32cSoftware(data, s, e, from));
   });
 });

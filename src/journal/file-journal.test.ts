@@ -4,33 +4,37 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { crc32c } from "./crc32c.js";
 import {
   appendBatchSync,
+  COMMIT_MAGIC_1,
   encodeBatch,
   FileJournal,
   JOURNAL_FILE,
   JournalCorruption,
   openJournalSync,
+  RECORD_MAGIC_1,
   recoverJournal,
 } from "./file-journal.js";
 
 const batches = [['{"a":1}', '{"b":"é"}'], ['{"c":3}'], ['{"d":4}', '{"e":5}', '{"f":6}']];
-const joined = () => Buffer.concat(batches.map(encodeBatch));
+const bytesOf = (batch: readonly string[]) => encodeBatch(batch).bytes;
+const joined = () => Buffer.concat(batches.map(bytesOf));
 
 describe("journal recovery", () => {
   it("returns every committed record in order", () => {
     const r = recoverJournal(joined());
-    expect(r.records).toEqual(batches.flat());
+    expect(r.records.texts()).toEqual(batches.flat());
     expect(r.end).toBe(joined().length);
     expect(r.dropped).toBeNull();
   });
 
   it("cuts off a torn tail at every possible crash point of the last batch, keeping what was committed", () => {
     const all = joined();
-    const committed = Buffer.concat(batches.slice(0, 2).map(encodeBatch)).length;
+    const committed = Buffer.concat(batches.slice(0, 2).map(bytesOf)).length;
     for (let cut = committed + 1; cut < all.length; cut++) {
       const r = recoverJournal(all.subarray(0, cut));
-      expect(r.records).toEqual(batches.slice(0, 2).flat());
+      expect(r.records.texts()).toEqual(batches.slice(0, 2).flat());
       expect(r.end).toBe(committed);
       expect(r.dropped).toMatchObject({ at: committed, bytes: cut - committed });
     }
@@ -38,7 +42,7 @@ describe("journal recovery", () => {
 
   it("stops on damage inside acknowledged data: any flipped byte of an earlier batch", () => {
     const all = joined();
-    const first = encodeBatch(batches[0] as string[]).length;
+    const first = bytesOf(batches[0] as string[]).length;
     for (let at = 0; at < first; at++) {
       const damaged = Buffer.from(all);
       damaged[at] = (damaged[at] as number) ^ 0x40;
@@ -51,7 +55,7 @@ describe("journal recovery", () => {
     const damaged = Buffer.from(all);
     damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 1; // the last marker's own checksum
     const r = recoverJournal(damaged);
-    expect(r.records).toEqual(batches.slice(0, 2).flat());
+    expect(r.records.texts()).toEqual(batches.slice(0, 2).flat());
     expect(r.dropped?.reason).toContain("commit marker");
   });
 });
@@ -59,24 +63,24 @@ describe("journal recovery", () => {
 describe("journal files", () => {
   it("appends durable batches and reads them back; a torn tail is truncated on open", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
-    expect(openJournalSync(dir).records).toEqual([]);
+    expect(openJournalSync(dir).records.length).toBe(0);
     const journal = await FileJournal.open(dir, 0);
-    await journal.append(batches[0] as string[]);
-    await journal.append(batches[1] as string[]);
+    await journal.append(bytesOf(batches[0] as string[]));
+    await journal.append(bytesOf(batches[1] as string[]));
     await journal.close();
     appendBatchSync(dir, batches[2] as string[]);
     const path = join(dir, JOURNAL_FILE);
     const size = readFileSync(path).length;
     truncateSync(path, size - 5);
     const r = openJournalSync(dir);
-    expect(r.records).toEqual(batches.slice(0, 2).flat());
+    expect(r.records.texts()).toEqual(batches.slice(0, 2).flat());
     expect(r.dropped).not.toBeNull();
     expect(readFileSync(path).length).toBe(r.end);
     // Appending continues where the committed data ends.
     const again = await FileJournal.open(dir, r.end);
-    await again.append(['{"g":7}']);
+    await again.append(bytesOf(['{"g":7}']));
     await again.close();
-    expect(openJournalSync(dir).records).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
+    expect(openJournalSync(dir).records.texts()).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
   });
 
   it("refuses to open a journal whose acknowledged data is damaged, and leaves it as it was", () => {
@@ -86,5 +90,45 @@ describe("journal files", () => {
     writeFileSync(join(dir, JOURNAL_FILE), damaged);
     expect(() => openJournalSync(dir)).toThrow(/acknowledged data is damaged/);
     expect(readFileSync(join(dir, JOURNAL_FILE)).equals(damaged)).toBe(true);
+  });
+});
+
+/** A batch in the first format (each record with its own CRC; the marker over the record headers), as written before. */
+function formatOneBatch(texts: readonly string[]): Buffer {
+  const parts: Buffer[] = [];
+  let headers = 0;
+  for (const t of texts) {
+    const payload = Buffer.from(t, "utf8");
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(RECORD_MAGIC_1, 0);
+    header.writeUInt32LE(payload.length, 4);
+    header.writeUInt32LE(crc32c(payload), 8);
+    headers = crc32c(header, 0, 12, headers);
+    parts.push(header, payload);
+  }
+  const marker = Buffer.alloc(16);
+  marker.writeUInt32LE(COMMIT_MAGIC_1, 0);
+  marker.writeUInt32LE(texts.length, 4);
+  marker.writeUInt32LE(headers, 8);
+  marker.writeUInt32LE(crc32c(marker, 0, 12), 12);
+  return Buffer.concat([...parts, marker]);
+}
+
+describe("journals of the first format", () => {
+  it("are read, followed by batches of the current format, with the same recovery rules", () => {
+    const old = Buffer.concat([
+      formatOneBatch(batches[0] as string[]),
+      formatOneBatch(batches[1] as string[]),
+    ]);
+    const mixed = Buffer.concat([old, bytesOf(batches[2] as string[])]);
+    expect(recoverJournal(mixed).records.texts()).toEqual(batches.flat());
+    const torn = recoverJournal(old.subarray(0, old.length - 3));
+    expect(torn.records.texts()).toEqual(batches[0]);
+    expect(torn.dropped).not.toBeNull();
+    for (let at = 0; at < formatOneBatch(batches[0] as string[]).length; at++) {
+      const damaged = Buffer.from(mixed);
+      damaged[at] = (damaged[at] as number) ^ 0x40;
+      expect(() => recoverJournal(damaged)).toThrow(JournalCorruption);
+    }
   });
 });

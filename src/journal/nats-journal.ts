@@ -13,7 +13,8 @@ import {
   RetentionPolicy,
   StorageType,
 } from "nats";
-import { encodeBatch, JournalCorruption, recoverJournal } from "./file-journal.js";
+import { JournalCorruption, recoverJournal } from "./file-journal.js";
+import { JournalRecords } from "./journal-records.js";
 
 export interface NatsTarget {
   readonly servers: string;
@@ -31,7 +32,7 @@ export function parseNatsUrl(url: string): NatsTarget | { readonly error: string
 const subjectOf = (stream: string) => `plimsoll.${stream}.journal`;
 
 /** Decodes one stream message: exactly one committed batch, else the stream's acknowledged data is damaged. */
-export function batchOf(data: Uint8Array, stream: string, seq: number): string[] {
+export function batchOf(data: Uint8Array, stream: string, seq: number): JournalRecords {
   let recovery: ReturnType<typeof recoverJournal>;
   try {
     recovery = recoverJournal(data, `${stream}#${seq}`);
@@ -64,7 +65,7 @@ export class NatsJournal {
     target: NatsTarget,
     after = 0,
     commands = 0,
-  ): Promise<{ journal: NatsJournal; records: string[] }> {
+  ): Promise<{ journal: NatsJournal; records: JournalRecords }> {
     const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
     try {
       const jsm = await nc.jetstreamManager();
@@ -90,8 +91,9 @@ export class NatsJournal {
     }
   }
 
-  async append(payloads: readonly string[]): Promise<void> {
-    const ack = await this.js.publish(subjectOf(this.target.stream), encodeBatch(payloads), {
+  /** Publishes one encoded batch (encodeBatch) of `count` commands; resolves when JetStream has stored it. */
+  async append(batch: Uint8Array, count: number): Promise<void> {
+    const ack = await this.js.publish(subjectOf(this.target.stream), batch, {
       msgID: `${this.target.stream}:${this.commands + 1}`,
       expect: { lastSequence: this.last },
     });
@@ -100,7 +102,7 @@ export class NatsJournal {
         `journal stream ${this.target.stream}: batch at ${this.commands + 1} was already stored`,
       );
     this.last = ack.seq;
-    this.commands += payloads.length;
+    this.commands += count;
   }
 
   async close(): Promise<void> {
@@ -137,18 +139,18 @@ export async function readStream(
   js: JetStreamClient,
   stream: string,
   after: number,
-  onBatch: (records: string[], seq: number) => void,
-): Promise<{ records: string[]; last: number }> {
+  onBatch: (records: JournalRecords, seq: number) => void,
+): Promise<{ records: JournalRecords; last: number }> {
   const jsm = await js.jetstreamManager();
   const info = await jsm.streams.info(stream);
   const last = info.state.last_seq;
-  const records: string[] = [];
+  const records = new JournalRecords();
   if (last <= after || info.state.messages === 0) return { records, last: Math.max(last, after) };
   const consumer = await js.consumers.get(stream, { opt_start_seq: after + 1 });
   const messages = await consumer.consume();
   for await (const m of messages) {
     const batch = batchOf(m.data, stream, m.seq);
-    for (const r of batch) records.push(r);
+    records.append(batch);
     onBatch(batch, m.seq);
     if (m.seq >= last) break;
   }
@@ -160,7 +162,7 @@ export async function readStream(
 export async function followStream(
   target: NatsTarget,
   after: number,
-  onBatch: (records: string[], seq: number) => void,
+  onBatch: (records: JournalRecords, seq: number) => void,
 ): Promise<{ stop(): Promise<void>; connection: NatsConnection }> {
   const nc = await connect({ servers: target.servers, name: `plimsoll-follow-${target.stream}` });
   const js = nc.jetstream();

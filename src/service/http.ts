@@ -43,7 +43,7 @@ export async function httpApi(
       return reply
         .code(400)
         .send({ error: `body: ${raw.length} commands, more than the ${BATCH_LIMIT} allowed` });
-    const lines: string[] = [];
+    const commands: object[] = [];
     for (let i = 0; i < raw.length; i++) {
       let parsed: unknown;
       try {
@@ -58,10 +58,10 @@ export async function httpApi(
         return reply.code(400).send({
           error: `line ${i + 1}: _key and _n are reserved (the Idempotency-Key header sets a request's key)`,
         });
-      lines.push(JSON.stringify(parsed));
+      commands.push(parsed);
     }
     try {
-      const r = await sequencer.submit(lines, key);
+      const r = await sequencer.submit(commands, key);
       // A retry of a request already applied: its outcome, not a second application.
       if (r.duplicate)
         return { duplicate: true, first: r.first, events: r.events === null ? null : r.events.flat() };

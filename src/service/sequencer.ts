@@ -4,9 +4,12 @@
 // the journal rebuilds the same state.
 import type { Engine } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
+import { encodeBatch } from "../journal/file-journal.js";
+import type { JournalRecords } from "../journal/journal-records.js";
 
 export interface Journal {
-  append(payloads: readonly string[]): Promise<void>;
+  /** Stores one encoded batch of `count` commands; resolves once it survives a crash. */
+  append(batch: Uint8Array, count: number): Promise<void>;
 }
 
 export interface SequencerOptions {
@@ -17,8 +20,8 @@ export interface SequencerOptions {
 }
 
 interface Pending {
-  /** What is journaled: the command's JSON, with the request's idempotency key on its first command. */
-  readonly line: string;
+  /** What is journaled: the command, with the request's idempotency key on its first command. */
+  readonly command: object;
   /** Arrival time (performance.now()), for the tick-to-decision latency. */
   readonly arrived: number;
   readonly resolve: (events: EngineEvent[]) => void;
@@ -28,25 +31,6 @@ interface Pending {
 /** Explicit limit: idempotency keys remembered (the oldest forgotten first). */
 export const MAX_KEYS = 100_000;
 export const MAX_KEY_LENGTH = 128;
-
-/**
- * A journal record as the engine applies it: the command, and the idempotency key its request carried (stored on
- * the request's first command as `_key`, with the request's size as `_n`; removed before the engine sees it).
- */
-export function journalCommand(record: string): {
-  command: Record<string, unknown>;
-  key: string | null;
-  n: number;
-} {
-  const parsed = JSON.parse(record) as Record<string, unknown>;
-  const key = typeof parsed["_key"] === "string" ? parsed["_key"] : null;
-  if (key === null) return { command: parsed, key: null, n: 1 };
-  const n = typeof parsed["_n"] === "number" ? parsed["_n"] : 1;
-  const command: Record<string, unknown> = {};
-  for (const field of Object.keys(parsed))
-    if (field !== "_key" && field !== "_n") command[field] = parsed[field];
-  return { command, key, n };
-}
 
 /** Where a keyed request's commands are: its first seq and how many. */
 interface Keyed {
@@ -93,12 +77,12 @@ export class Sequencer {
   private assigned: number;
 
   /**
-   * Queues commands (each one JSON text) and resolves with each one's events once journaled and applied. With an
+   * Queues commands (each one a JSON object) and resolves with each one's events once journaled and applied. With an
    * idempotency key already seen, nothing is queued: the first request's outcome is returned (`duplicate`), its
    * events from memory while they are kept.
    */
   submit(
-    lines: readonly string[],
+    commands: readonly object[],
     key: string | null = null,
   ): Promise<{ events: EngineEvent[][] | null; duplicate: boolean; first: number }> {
     if (this.failed !== null) return Promise.reject(this.failed);
@@ -118,16 +102,16 @@ export class Sequencer {
         });
       }
     }
-    if (this.queue.length + lines.length > this.options.queueMax)
+    if (this.queue.length + commands.length > this.options.queueMax)
       return Promise.reject(new Overloaded(`${this.queue.length} commands are waiting; retry later`));
     const arrived = performance.now();
     const first = this.assigned + 1;
-    this.assigned += lines.length;
-    const promises = lines.map(
-      (line, i) =>
+    this.assigned += commands.length;
+    const promises = commands.map(
+      (command, i) =>
         new Promise<EngineEvent[]>((resolve, reject) =>
           this.queue.push({
-            line: key !== null && i === 0 ? withKey(line, key, lines.length) : line,
+            command: key !== null && i === 0 ? { ...command, _key: key, _n: commands.length } : command,
             arrived,
             resolve,
             reject,
@@ -137,7 +121,7 @@ export class Sequencer {
     if (!this.flushing) void this.flush();
     const done = Promise.all(promises);
     if (key !== null) {
-      const entry: Keyed = { first, count: lines.length, done };
+      const entry: Keyed = { first, count: commands.length, done };
       this.rememberKey(key, entry);
       void done.then(
         () => {
@@ -150,12 +134,12 @@ export class Sequencer {
   }
 
   /** A standby applies a batch the leader journaled, as the leader did: same commands, same seqs, same events. */
-  applyReplicated(records: readonly string[]): void {
-    for (const record of records) {
-      const { command, key, n } = journalCommand(record);
+  applyReplicated(records: JournalRecords): void {
+    for (let i = 0; i < records.length; i++) {
+      const command = records.command(i);
       const seq = ++this.applied;
       this.assigned = this.applied;
-      if (key !== null) this.replayedKey(key, seq, n);
+      if (records.key !== null) this.replayedKey(records.key, seq, records.n);
       const events: EngineEvent[] = [];
       this.engine.applyInto(command, seq, events);
       this.remember(events);
@@ -219,9 +203,12 @@ export class Sequencer {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.batchMax);
+        let records: JournalRecords;
         try {
           const started = performance.now();
-          await (this.journal as Journal).append(batch.map((p) => p.line));
+          const encoded = encodeBatch(batch.map((p) => p.command));
+          records = encoded.records;
+          await (this.journal as Journal).append(encoded.bytes, batch.length);
           this.metrics?.journalAppend((performance.now() - started) / 1000);
         } catch (error) {
           // A journal that cannot write is fatal: nothing more is accepted (the process should restart).
@@ -229,9 +216,11 @@ export class Sequencer {
           for (const p of [...batch, ...this.queue.splice(0)]) p.reject(this.failed);
           return;
         }
-        for (const p of batch) {
+        for (let i = 0; i < batch.length; i++) {
+          const p = batch[i] as Pending;
           const events: EngineEvent[] = [];
-          const { command } = journalCommand(p.line);
+          // What was journaled, decoded: the live engine applies exactly what a replay will.
+          const command = records.command(i);
           this.engine.applyInto(command, ++this.applied, events);
           if (command["type"] === "price") this.metrics?.priceDecided((performance.now() - p.arrived) / 1000);
           this.remember(events);
@@ -243,10 +232,4 @@ export class Sequencer {
       this.flushing = false;
     }
   }
-}
-
-/** The first command of a keyed request, as journaled: the key and the request's size ride along. */
-function withKey(line: string, key: string, n: number): string {
-  const command = JSON.parse(line) as Record<string, unknown>;
-  return JSON.stringify({ ...command, _key: key, _n: n });
 }

@@ -6,12 +6,13 @@ import type { MarketConfig } from "../config/types.js";
 import { Engine, type EngineSnapshot } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
 import { FileJournal, openJournalSync } from "../journal/file-journal.js";
+import type { JournalRecords } from "../journal/journal-records.js";
 import { followStream, NatsJournal, type NatsTarget, readStream } from "../journal/nats-journal.js";
 import { EventStream } from "./event-stream.js";
 import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
 import type { ReadModel } from "./read-model.js";
-import { type Journal, journalCommand, MAX_KEYS, Sequencer } from "./sequencer.js";
+import { type Journal, MAX_KEYS, Sequencer } from "./sequencer.js";
 import { loadSnapshot, writeSnapshot } from "./snapshots.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
@@ -86,20 +87,22 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Applies journal records to `engine` in order, the first as seq `from` + 1. */
+/** Applies journal records `skip` … to `engine` in order, record `skip` as seq `from` + 1. */
 export function applyRecords(
   engine: Engine,
-  records: readonly string[],
+  records: JournalRecords,
   from = 0,
   onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
   onKey: (key: string, first: number, count: number) => void = () => undefined,
+  skip = 0,
 ): Engine {
   const out: EngineEvent[] = [];
-  for (let i = 0; i < records.length; i++) {
+  for (let i = skip; i < records.length; i++) {
     out.length = 0;
-    const { command, key, n } = journalCommand(records[i] as string);
-    if (key !== null) onKey(key, from + i + 1, n);
-    engine.applyInto(command, from + i + 1, out);
+    const seq = from + i - skip + 1;
+    const command = records.command(i);
+    if (records.key !== null) onKey(records.key, seq, records.n);
+    engine.applyInto(command, seq, out);
     onEvents(out);
   }
   return engine;
@@ -195,17 +198,17 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     const from = snapshot?.seq ?? 0;
     // Idempotency keys of the commands the snapshot covers (the rest are found as they are replayed).
     for (let i = 0; i < from; i++) {
-      const record = recovery.records[i] as string;
-      if (!record.includes('"_key"')) continue;
-      const { key, n } = journalCommand(record);
-      if (key !== null) onKey(key, i + 1, n);
+      if (recovery.records.isBinary(i)) continue; // a keyed command is journaled as JSON
+      recovery.records.command(i);
+      if (recovery.records.key !== null) onKey(recovery.records.key, i + 1, recovery.records.n);
     }
     engine = applyRecords(
       snapshot?.engine ?? new Engine(options.config),
-      recovery.records.slice(from),
+      recovery.records,
       from,
       onEvents,
       onKey,
+      from,
     );
     if (snapshot !== null)
       options.log(`snapshot at ${from} loaded; ${recovery.records.length - from} commands replayed`);

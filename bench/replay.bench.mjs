@@ -1,0 +1,132 @@
+// Replay from the journal file: 1,000,000 commands (price commands from 10 venues for each of 10 indices, as in
+// the prices bench, with a deposit and an order every 50) journaled in batches of 1,000 as the service writes them
+// (binary), and the same commands as JSON text for comparison. Each stage timed on its own and together:
+//   read      the file read and every record's and commit marker's checksum verified (recovery)
+//   decode    every record turned back into its command
+//   journal   read + decode: replay up to the engine. Target: ≥ 10,000,000 records/s from the binary journal.
+//   engine    read + decode + apply (a fresh engine, events counted as the raw channel takes them)
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../dist/config/load.js";
+import { Engine } from "../dist/engine/engine.js";
+import { encodeBatch, JOURNAL_FILE, openJournalSync } from "../dist/journal/file-journal.js";
+import { machine, median, prng, T0 } from "./workload.mjs";
+
+const INDICES = 10;
+const SOURCES = 10;
+const N = 1_000_000;
+const BATCH = 1_000;
+const RUNS = 5;
+
+const loaded = loadConfig({
+  quoteAsset: "USDC",
+  assets: [{ id: "USDC", decimals: 6 }],
+  indices: Array.from({ length: INDICES }, (_, i) => ({
+    id: `IDX${i}`,
+    sources: Array.from({ length: SOURCES }, (_, s) => ({ id: `venue${s}`, weight: "0.1" })),
+    staleAfterMs: 5_000,
+    outlierBand: "0.02",
+    minSources: 6,
+  })),
+  instruments: Array.from({ length: INDICES }, (_, i) => ({
+    symbol: `PERP${i}`,
+    kind: "perpetual",
+    index: `IDX${i}`,
+    settlementAsset: "USDC",
+    contractSize: "1",
+    tickSize: "0.01",
+    lotSize: "0.001",
+    marginTiers: [{ upToNotional: "1000000", initial: "0.02", maintenance: "0.01" }],
+  })),
+});
+if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+
+const rand = prng(7);
+const level = Array.from({ length: INDICES }, (_, i) => 1000 * (i + 1));
+const lastSourceTs = new Float64Array(INDICES * SOURCES);
+const commands = [];
+let ts = T0;
+for (let n = 0; n < N; n++) {
+  ts += n % 4 === 0 ? 1 : 0;
+  if (n % 50 === 49) {
+    const account = `u${n % 997}`;
+    commands.push(
+      n % 100 === 49
+        ? { type: "deposit", ts, account, asset: "USDC", amount: "1000" }
+        : {
+            type: "order",
+            ts,
+            account,
+            id: `o${n}`,
+            symbol: `PERP${n % INDICES}`,
+            side: n % 3 ? "buy" : "sell",
+            qty: "0.01",
+            price: (level[n % INDICES] * (n % 3 ? 0.9 : 1.1)).toFixed(2),
+            tif: "gtc",
+          },
+    );
+    continue;
+  }
+  const i = Math.floor(rand() * INDICES);
+  const s = Math.floor(rand() * SOURCES);
+  level[i] *= 1 + (rand() - 0.5) * 0.0004;
+  const price = (level[i] * (1 + (rand() - 0.5) * 0.001)).toFixed(2);
+  const sourceTs = Math.max(lastSourceTs[i * SOURCES + s], ts - 5 - Math.floor(rand() * 45));
+  lastSourceTs[i * SOURCES + s] = sourceTs;
+  commands.push({ type: "price", ts, index: `IDX${i}`, source: `venue${s}`, price, sourceTs });
+}
+
+function journalFile(inputs) {
+  const dir = mkdtempSync(join(tmpdir(), "plimsoll-replay-bench-"));
+  const chunks = [];
+  for (let i = 0; i < inputs.length; i += BATCH) chunks.push(encodeBatch(inputs.slice(i, i + BATCH)).bytes);
+  const bytes = Buffer.concat(chunks);
+  writeFileSync(join(dir, JOURNAL_FILE), bytes);
+  return { dir, bytes: bytes.length };
+}
+
+let events = 0;
+const count = () => {
+  events++;
+};
+const sink = { push: count, index: count, mark: count };
+const seconds = (start) => Number(process.hrtime.bigint() - start) / 1e9;
+const fmt = (x) => Math.round(x).toLocaleString("en");
+
+console.log(`replay  ${machine()}`);
+for (const [name, inputs] of [
+  ["binary", commands],
+  ["json", commands.map((c) => JSON.stringify(c))],
+]) {
+  const { dir, bytes } = journalFile(inputs);
+  const read = [];
+  const decode = [];
+  const journal = [];
+  const engine = [];
+  let perCommand = 0;
+  for (let run = 0; run < RUNS + 1; run++) {
+    let t = process.hrtime.bigint();
+    const { records } = openJournalSync(dir);
+    const r = seconds(t);
+    t = process.hrtime.bigint();
+    for (let i = 0; i < records.length; i++) records.command(i);
+    const d = seconds(t);
+    t = process.hrtime.bigint();
+    const again = openJournalSync(dir).records;
+    events = 0;
+    const e = new Engine(loaded.config);
+    for (let i = 0; i < again.length; i++) e.applyInto(again.command(i), i + 1, sink);
+    const a = seconds(t);
+    perCommand = events / records.length;
+    if (run === 0) continue; // warm-up
+    read.push(records.length / r);
+    decode.push(records.length / d);
+    journal.push(records.length / (r + d));
+    engine.push(records.length / a);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(
+    `replay  ${name.padEnd(6)} ${fmt(N)} commands, ${(bytes / N).toFixed(1)} bytes each on disk: read+verify ${fmt(median(read))} records/s, decode ${fmt(median(decode))}/s, journal (read+decode) ${fmt(median(journal))} records/s${name === "binary" ? " (target ≥ 10,000,000)" : ""}; through the engine ${fmt(median(engine))} commands/s = ${fmt(median(engine) * perCommand)} events/s (${perCommand.toFixed(2)} events per command); medians of ${RUNS}`,
+  );
+}
