@@ -3,7 +3,9 @@
 // snapshot saved to the store's table `plimsoll_snapshots` as `plimsoll serve --store postgres://… --journal nats://…`
 // does (JSON text of Engine.snapshot(), the state hash, PostgresReadModel.saveSnapshot), then loaded as a leader's
 // start does (PostgresReadModel.snapshots(), Engine.fromSnapshot, the restored state hash checked against the
-// recorded one). Target: ≤ 5 s for load + restore + hash check. Each run uses a fresh schema, dropped afterwards.
+// recorded one). Target: ≤ 5 s for load + restore + hash check. As in a running service, the table already holds
+// the two newest snapshots when one is saved (the save inserts a third and deletes the oldest), and a start reads
+// the two kept. Each run uses a fresh schema, dropped afterwards.
 import pg from "pg";
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
@@ -97,6 +99,14 @@ try {
     // Save, as serve's snapshotNow does with the journal on NATS: the body and hash at one command boundary, then
     // the store's saveSnapshot (INSERT, and the DELETE keeping the two newest).
     let store = await PostgresReadModel.open(url);
+    const older = JSON.stringify(engine.snapshot());
+    for (const back of [2, 1])
+      await store.saveSnapshot(
+        cause - back * 100_000,
+        Math.ceil((cause - back * 100_000) / 1_000),
+        hash,
+        older,
+      );
     const s = process.hrtime.bigint();
     const body = JSON.stringify(engine.snapshot());
     const stateHash = engine.stateHash();
@@ -115,7 +125,9 @@ try {
     // Load, as serve's storedSnapshot does: the stored snapshots newest first, the newest restored, its hash checked.
     store = await PostgresReadModel.open(url);
     const l = process.hrtime.bigint();
-    const [newest] = await store.snapshots();
+    const kept = await store.snapshots();
+    const [newest] = kept;
+    if (kept.length !== 2) throw new Error(`${kept.length} snapshots kept, not 2`);
     const selected = seconds(l);
     const restored = Engine.fromSnapshot(config, JSON.parse(newest.body));
     if (restored.stateHash() !== newest.stateHash || newest.stateHash !== hash || newest.seq !== cause)
@@ -133,5 +145,5 @@ try {
 }
 console.log(`restart-postgres  ${machine()}`);
 console.log(
-  `restart-postgres  ${ACCOUNTS.toLocaleString("en")} accounts (${HOLDERS.toLocaleString("en")} with positions), snapshot ${(bytes / 1e6).toFixed(0)} MB of JSON (${(median(stored) / 1e6).toFixed(1)} MB in the table) in PostgreSQL: save ${median(saves).toFixed(2)} s (snapshot + JSON ${median(serialises).toFixed(2)} s, saveSnapshot ${median(inserts).toFixed(2)} s); load + restore + hash check ${median(loads).toFixed(2)} s (snapshots() ${median(selects).toFixed(2)} s, parse + restore + hash ${median(restores).toFixed(2)} s) (target ≤ 5 s)`,
+  `restart-postgres  ${ACCOUNTS.toLocaleString("en")} accounts (${HOLDERS.toLocaleString("en")} with positions), snapshot ${(bytes / 1e6).toFixed(0)} MB of JSON (${(median(stored) / 1e6).toFixed(1)} MB for the table after the save, its deleted row not yet vacuumed) in PostgreSQL: save ${median(saves).toFixed(2)} s (snapshot + JSON ${median(serialises).toFixed(2)} s, saveSnapshot ${median(inserts).toFixed(2)} s); load + restore + hash check ${median(loads).toFixed(2)} s (snapshots(), both kept bodies: ${median(selects).toFixed(2)} s; parse + restore + hash ${median(restores).toFixed(2)} s) (target ≤ 5 s)`,
 );
