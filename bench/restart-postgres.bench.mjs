@@ -1,0 +1,149 @@
+// Restart from a snapshot kept in PostgreSQL (127.0.0.1:5432, database test): the same engine as
+// bench/restart.bench.mjs — 1,000,000 accounts, each with a deposit, 10,000 of them with a perpetual position — its
+// snapshot saved to the store's table `plimsoll_snapshots` as `plimsoll serve --store postgres://… --journal nats://…`
+// does (JSON text of Engine.snapshot(), the state hash, PostgresReadModel.saveSnapshot), then loaded as a leader's
+// start does (PostgresReadModel.snapshots(), Engine.fromSnapshot, the restored state hash checked against the
+// recorded one). Target: ≤ 5 s for load + restore + hash check. As in a running service, the table already holds
+// the two newest snapshots when one is saved (the save inserts a third and deletes the oldest), and a start reads
+// the two kept. Each run uses a fresh schema, dropped afterwards.
+import pg from "pg";
+import { loadConfig } from "../dist/config/load.js";
+import { Engine } from "../dist/engine/engine.js";
+import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
+import { machine, median } from "./workload.mjs";
+
+const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
+const ACCOUNTS = 1_000_000;
+const HOLDERS = 10_000;
+const RUNS = 3;
+const T0 = 1_700_000_000_000;
+
+const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+try {
+  await admin.connect();
+} catch {
+  console.log(`restart-postgres  PostgreSQL at ${PG_URL} not reachable: skipped`);
+  process.exit(0);
+}
+
+const loaded = loadConfig({
+  quoteAsset: "USDC",
+  assets: [{ id: "USDC", decimals: 6 }],
+  indices: [{ id: "BTC-USD", sources: [{ id: "a", weight: "1" }], minSources: 1, staleAfterMs: 3_600_000 }],
+  instruments: [
+    {
+      symbol: "BTC-PERP",
+      kind: "perpetual",
+      index: "BTC-USD",
+      settlementAsset: "USDC",
+      contractSize: "1",
+      tickSize: "0.5",
+      lotSize: "0.001",
+      mark: { method: "index" },
+      marginTiers: [{ upToNotional: "100000000", initial: "0.05", maintenance: "0.025" }],
+    },
+  ],
+});
+if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+const config = loaded.config;
+const engine = new Engine(config);
+let cause = 0;
+engine.applyInto(
+  { type: "price", ts: T0, index: "BTC-USD", source: "a", price: "20000", sourceTs: T0 },
+  ++cause,
+  [],
+);
+const sink = [];
+for (let a = 0; a < ACCOUNTS; a++) {
+  engine.applyInto(
+    { type: "deposit", ts: T0, account: `acct${a}`, asset: "USDC", amount: "1000" },
+    ++cause,
+    sink,
+  );
+  sink.length = 0;
+}
+for (let a = 0; a < HOLDERS; a += 2) {
+  engine.applyInto(
+    {
+      type: "fill",
+      ts: T0,
+      symbol: "BTC-PERP",
+      buyer: `acct${a}`,
+      seller: `acct${a + 1}`,
+      qty: "0.1",
+      price: "20000",
+    },
+    ++cause,
+    sink,
+  );
+  sink.length = 0;
+}
+const hash = engine.stateHash();
+
+const seconds = (from) => Number(process.hrtime.bigint() - from) / 1e9;
+const saves = [];
+const serialises = [];
+const inserts = [];
+const loads = [];
+const selects = [];
+const restores = [];
+const stored = [];
+let bytes = 0;
+const schemas = [];
+try {
+  for (let run = 0; run < RUNS; run++) {
+    const schema = `plimsoll_bench_${process.pid}_${run}`;
+    schemas.push(schema);
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const url = `${PG_URL}?options=-c%20search_path%3D${schema}`;
+    // Save, as serve's snapshotNow does with the journal on NATS: the body and hash at one command boundary, then
+    // the store's saveSnapshot (INSERT, and the DELETE keeping the two newest).
+    let store = await PostgresReadModel.open(url);
+    const older = JSON.stringify(engine.snapshot());
+    for (const back of [2, 1])
+      await store.saveSnapshot(
+        cause - back * 100_000,
+        Math.ceil((cause - back * 100_000) / 1_000),
+        hash,
+        older,
+      );
+    const s = process.hrtime.bigint();
+    const body = JSON.stringify(engine.snapshot());
+    const stateHash = engine.stateHash();
+    const serialised = seconds(s);
+    await store.saveSnapshot(cause, Math.ceil(cause / 1_000), stateHash, body); // a stream of batches of 1,000
+    saves.push(seconds(s));
+    serialises.push(serialised);
+    inserts.push(saves.at(-1) - serialised);
+    bytes = Buffer.byteLength(body);
+    await store.close();
+    stored.push(
+      Number(
+        (await admin.query(`SELECT pg_total_relation_size('${schema}.plimsoll_snapshots') AS n`)).rows[0].n,
+      ),
+    );
+    // Load, as serve's storedSnapshot does: the stored snapshots newest first, the newest restored, its hash checked.
+    store = await PostgresReadModel.open(url);
+    const l = process.hrtime.bigint();
+    const kept = await store.snapshots();
+    const [newest] = kept;
+    if (kept.length !== 2) throw new Error(`${kept.length} snapshots kept, not 2`);
+    const selected = seconds(l);
+    const restored = Engine.fromSnapshot(config, JSON.parse(newest.body));
+    if (restored.stateHash() !== newest.stateHash || newest.stateHash !== hash || newest.seq !== cause)
+      throw new Error("restore failed");
+    loads.push(seconds(l));
+    selects.push(selected);
+    restores.push(loads.at(-1) - selected);
+    await store.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    schemas.pop();
+  }
+} finally {
+  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+}
+console.log(`restart-postgres  ${machine()}`);
+console.log(
+  `restart-postgres  ${ACCOUNTS.toLocaleString("en")} accounts (${HOLDERS.toLocaleString("en")} with positions), snapshot ${(bytes / 1e6).toFixed(0)} MB of JSON (${(median(stored) / 1e6).toFixed(1)} MB for the table after the save, its deleted row not yet vacuumed) in PostgreSQL: save ${median(saves).toFixed(2)} s (snapshot + JSON ${median(serialises).toFixed(2)} s, saveSnapshot ${median(inserts).toFixed(2)} s); load + restore + hash check ${median(loads).toFixed(2)} s (snapshots(), both kept bodies: ${median(selects).toFixed(2)} s; parse + restore + hash ${median(restores).toFixed(2)} s) (target ≤ 5 s)`,
+);
