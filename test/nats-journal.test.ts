@@ -93,8 +93,10 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
     );
     await stale.close();
     await journal.close();
-    const reopened = await NatsJournal.open(target);
-    expect(reopened.records.texts()).toEqual([deposit(1), deposit(2), deposit(3)]);
+    const texts: string[] = [];
+    const reopened = await NatsJournal.open(target, 0, 0, (records) => texts.push(...records.texts()));
+    expect(texts).toEqual([deposit(1), deposit(2), deposit(3)]);
+    expect(reopened.count).toBe(3);
     await reopened.journal.close();
   });
 

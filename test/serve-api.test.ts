@@ -115,8 +115,8 @@ describe("reads", () => {
     expect(events[0]?.seq).toBe(3);
     expect((await fetch(`${base}/v1/events?after=-1`)).status).toBe(400);
     const live = await body(fetch(`${base}/v1/state/hash`));
-    const { engine, recovery } = replayStore(config, dir, () => undefined);
-    expect(live).toEqual({ seq: recovery.records.length, stateHash: engine.stateHash() });
+    const { engine, read } = replayStore(config, dir, () => undefined);
+    expect(live).toEqual({ seq: read.count, stateHash: engine.stateHash() });
     expect(await body(fetch(`${base}/healthz`))).toEqual({ status: "ok", seq: live.seq });
   });
 

@@ -176,12 +176,12 @@ async function replayCommand(args: readonly string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ commands, stateHash })}\n`);
   try {
     if (values["journal"] !== undefined) {
-      const { engine, records } = await replayNats(config, natsTarget(values["journal"], "--journal"));
-      print(records.length, engine.stateHash());
+      const { engine, count } = await replayNats(config, natsTarget(values["journal"], "--journal"));
+      print(count, engine.stateHash());
       return 0;
     }
-    const { engine, recovery } = replayStore(config, dir, (line) => process.stderr.write(`${line}\n`));
-    print(recovery.records.length, engine.stateHash());
+    const { engine, read } = replayStore(config, dir, (line) => process.stderr.write(`${line}\n`));
+    print(read.count, engine.stateHash());
   } catch (error) {
     if (error instanceof JournalCorruption) throw new UsageError(error.message);
     throw error;

@@ -52,6 +52,11 @@ export function asciiString(bytes: Uint8Array, view: DataView, start: number, le
   return made;
 }
 
+/** The string of bytes[start, start + length) (ASCII), made afresh: for values that seldom repeat. */
+export function asciiText(bytes: Uint8Array, start: number, length: number): string {
+  return build(bytes, start, length);
+}
+
 function build(b: Uint8Array, p: number, n: number): string {
   const c = String.fromCharCode;
   switch (n) {

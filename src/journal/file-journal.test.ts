@@ -12,10 +12,19 @@ import {
   FileJournal,
   JOURNAL_FILE,
   JournalCorruption,
-  openJournalSync,
   RECORD_MAGIC_1,
+  readJournalSync,
   recoverJournal,
 } from "./file-journal.js";
+
+/** A store's journal read back: its records as JSON text, and what the read found. */
+function readTexts(dir: string) {
+  const texts: string[] = [];
+  const read = readJournalSync(dir, (records) => {
+    texts.push(...records.texts());
+  });
+  return { texts, ...read };
+}
 
 const batches = [['{"a":1}', '{"b":"é"}'], ['{"c":3}'], ['{"d":4}', '{"e":5}', '{"f":6}']];
 const bytesOf = (batch: readonly string[]) => encodeBatch(batch).bytes;
@@ -63,7 +72,7 @@ describe("journal recovery", () => {
 describe("journal files", () => {
   it("appends durable batches and reads them back; a torn tail is truncated on open", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
-    expect(openJournalSync(dir).records.length).toBe(0);
+    expect(readTexts(dir).count).toBe(0);
     const journal = await FileJournal.open(dir, 0);
     await journal.append(bytesOf(batches[0] as string[]));
     await journal.append(bytesOf(batches[1] as string[]));
@@ -72,15 +81,15 @@ describe("journal files", () => {
     const path = join(dir, JOURNAL_FILE);
     const size = readFileSync(path).length;
     truncateSync(path, size - 5);
-    const r = openJournalSync(dir);
-    expect(r.records.texts()).toEqual(batches.slice(0, 2).flat());
+    const r = readTexts(dir);
+    expect(r.texts).toEqual(batches.slice(0, 2).flat());
     expect(r.dropped).not.toBeNull();
     expect(readFileSync(path).length).toBe(r.end);
     // Appending continues where the committed data ends.
     const again = await FileJournal.open(dir, r.end);
     await again.append(bytesOf(['{"g":7}']));
     await again.close();
-    expect(openJournalSync(dir).records.texts()).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
+    expect(readTexts(dir).texts).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
   });
 
   it("refuses to open a journal whose acknowledged data is damaged, and leaves it as it was", () => {
@@ -88,8 +97,52 @@ describe("journal files", () => {
     const damaged = joined();
     damaged[20] = (damaged[20] as number) ^ 0xff;
     writeFileSync(join(dir, JOURNAL_FILE), damaged);
-    expect(() => openJournalSync(dir)).toThrow(/acknowledged data is damaged/);
+    expect(() => readTexts(dir)).toThrow(/acknowledged data is damaged/);
     expect(readFileSync(join(dir, JOURNAL_FILE)).equals(damaged)).toBe(true);
+  });
+});
+
+describe("journal files longer than the read buffer", () => {
+  // ~3.5 MiB: batches straddle the 1 MiB reads, and one batch (~1.6 MiB) is longer than the buffer.
+  const big = Array.from({ length: 60 }, (_, b) =>
+    Array.from({ length: b === 30 ? 400 : 1 + (b % 7) * 50 }, (_, i) =>
+      JSON.stringify({
+        type: "deposit",
+        ts: b * 1000 + i,
+        account: `a${i}`,
+        asset: "USDC",
+        amount: "1",
+        note: "x".repeat(b === 30 ? 4000 : 90),
+      }),
+    ),
+  );
+  const write = () => {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
+    writeFileSync(join(dir, JOURNAL_FILE), Buffer.concat(big.map(bytesOf)));
+    return dir;
+  };
+
+  it("reads back every record in order, as reading it whole does", () => {
+    const dir = write();
+    const r = readTexts(dir);
+    expect(r.texts).toEqual(big.flat());
+    expect(r.count).toBe(big.flat().length);
+    expect(r.dropped).toBeNull();
+    expect(recoverJournal(readFileSync(join(dir, JOURNAL_FILE))).records.texts()).toEqual(r.texts);
+  });
+
+  it("cuts a torn tail far from the start, and stops on damage whose proof is a later read", () => {
+    const dir = write();
+    const path = join(dir, JOURNAL_FILE);
+    const all = readFileSync(path);
+    truncateSync(path, all.length - 100);
+    const r = readTexts(dir);
+    expect(r.texts).toEqual(big.slice(0, -1).flat());
+    expect(readFileSync(path).length).toBe(r.end);
+    const damaged = Buffer.from(all);
+    damaged[200] = (damaged[200] as number) ^ 1; // in the first batch; the markers that prove it are MiBs later
+    writeFileSync(path, damaged);
+    expect(() => readTexts(dir)).toThrow(/acknowledged data is damaged/);
   });
 });
 

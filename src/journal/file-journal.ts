@@ -56,21 +56,29 @@ export interface Recovery {
   readonly dropped: { readonly at: number; readonly bytes: number; readonly reason: string } | null;
 }
 
-/** Reads a journal's bytes into its committed records, or throws JournalCorruption. */
-export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records = new JournalRecords();
-  records.addChunk(bytes);
-  let committed = 0; // records of verified batches; those after it await their commit marker
+/** Where a scan of batches stopped: after the last whole, verified batch, and why it went no further. */
+interface Scan {
+  /** Bytes of whole, verified batches from the start of the scan. */
+  readonly consumed: number;
+  /** What is wrong at `at`, or null: everything up to `consumed` was read. */
+  readonly failure: string | null;
+  readonly at: number;
+  /** The bytes ran out inside a batch (more may follow in the file; at its end, a torn tail). */
+  readonly incomplete: boolean;
+}
+
+/** Reads whole batches from bytes[0, limit) into `records` (their offsets), stopping at the first that is not. */
+function scanBatches(bytes: Uint8Array, view: DataView, limit: number, records: JournalRecords): Scan {
+  let committed = records.length; // records of verified batches; those after it await their commit marker
   let format = 0; // of the batch being read: 0 until its first record
   let headers = 0; // format 1: crc32c of the pending records' headers
   let pos = 0;
   let batchStart = 0;
-  let end = 0;
   let failure: string | null = null;
-  while (pos < bytes.length) {
-    if (pos + 4 > bytes.length) {
-      failure = "a header cut short";
+  let incomplete = false;
+  while (pos < limit) {
+    if (pos + 4 > limit) {
+      incomplete = true;
       break;
     }
     const magic = view.getUint32(pos, true);
@@ -82,16 +90,20 @@ export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery
       }
       format = f;
       const header = f === 2 ? RECORD_HEADER : RECORD_HEADER_1;
-      if (pos + header > bytes.length) {
-        failure = "a record header cut short";
+      if (pos + header > limit) {
+        incomplete = true;
         break;
       }
       const length = view.getUint32(pos + 4, true);
-      if (length === 0 || length > MAX_RECORD_BYTES || pos + header + length > bytes.length) {
-        failure = `a record of ${length} bytes that does not fit`;
+      if (length === 0 || length > MAX_RECORD_BYTES) {
+        failure = `a record of ${length} bytes`;
         break;
       }
       const start = pos + header;
+      if (start + length > limit) {
+        incomplete = true;
+        break;
+      }
       if (f === 1) {
         if (crc32c(bytes, start, start + length) !== view.getUint32(pos + 8, true)) {
           failure = "a record whose checksum does not match";
@@ -102,6 +114,10 @@ export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery
       records.push(start, start + length);
       pos = start + length;
     } else if (magic === COMMIT_MAGIC || magic === COMMIT_MAGIC_1) {
+      if (pos + COMMIT_SIZE > limit) {
+        incomplete = true;
+        break;
+      }
       const f = magic === COMMIT_MAGIC ? 2 : 1;
       if (!validCommit(bytes, view, pos)) {
         failure = "a commit marker that does not verify";
@@ -120,28 +136,48 @@ export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery
       headers = 0;
       pos += COMMIT_SIZE;
       batchStart = pos;
-      end = pos;
     } else {
       failure = "bytes that are neither a record nor a commit marker";
       break;
     }
   }
-  if (failure === null && records.length > committed) failure = "records without their commit marker";
+  if (failure === null && pos > batchStart) incomplete = true; // records whose marker is not (yet) read
   records.truncate(committed);
-  if (failure === null) return { records, end, dropped: null };
-  // Damage at `pos` (in the batch from batchStart). Any valid commit marker after it proves a later sync.
-  for (let q = Math.max(pos, batchStart) + 1; q + COMMIT_SIZE <= bytes.length; q++) {
+  return { consumed: batchStart, failure, at: pos, incomplete };
+}
+
+/** Why the bytes after the last whole batch are not one: the damage found, or the end reached inside a batch. */
+function reasonOf(scan: Scan, at: number): string {
+  return `${scan.failure ?? "a batch cut short (no commit marker)"} at byte ${at}`;
+}
+
+function corruption(name: string, reason: string, marker: number): JournalCorruption {
+  return new JournalCorruption(
+    `journal ${name}: ${reason}, and a committed batch follows at byte ${marker}: acknowledged data is damaged; refusing to start (restore the file from a replica or backup)`,
+  );
+}
+
+/** The first position in bytes[from, limit) holding a commit marker that verifies, or −1. */
+function laterCommit(bytes: Uint8Array, view: DataView, from: number, limit: number): number {
+  for (let q = from; q + COMMIT_SIZE <= limit; q++) {
     const magic = view.getUint32(q, true);
-    if ((magic === COMMIT_MAGIC || magic === COMMIT_MAGIC_1) && validCommit(bytes, view, q))
-      throw new JournalCorruption(
-        `journal ${name}: ${failure} at byte ${pos}, and a committed batch follows at byte ${q}: acknowledged data is damaged; refusing to start (restore the file from a replica or backup)`,
-      );
+    if ((magic === COMMIT_MAGIC || magic === COMMIT_MAGIC_1) && validCommit(bytes, view, q)) return q;
   }
-  return {
-    records,
-    end,
-    dropped: { at: end, bytes: bytes.length - end, reason: `${failure} at byte ${pos}` },
-  };
+  return -1;
+}
+
+/** Reads a journal's bytes (all in memory: one stream message, a test's) into its committed records, or throws JournalCorruption. */
+export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const records = new JournalRecords(bytes);
+  const scan = scanBatches(bytes, view, bytes.length, records);
+  const end = scan.consumed;
+  if (scan.failure === null && !scan.incomplete) return { records, end, dropped: null };
+  // Damage at `at`: any valid commit marker after it proves a later sync.
+  const reason = reasonOf(scan, scan.at);
+  const marker = laterCommit(bytes, view, scan.at + 1, bytes.length);
+  if (marker >= 0) throw corruption(name, reason, marker);
+  return { records, end, dropped: { at: end, bytes: bytes.length - end, reason } };
 }
 
 function validCommit(bytes: Uint8Array, view: DataView, at: number): boolean {
@@ -168,8 +204,7 @@ export function encodeBatch(inputs: readonly JournalInput[]): { bytes: Buffer; r
     }
   }
   const out = Buffer.allocUnsafe(bound);
-  const records = new JournalRecords();
-  records.addChunk(out);
+  const records = new JournalRecords(out);
   let pos = 0;
   for (let i = 0; i < inputs.length; i++) {
     const start = pos + RECORD_HEADER;
@@ -192,30 +227,111 @@ export function encodeBatch(inputs: readonly JournalInput[]): { bytes: Buffer; r
   return { bytes: out.subarray(0, pos + COMMIT_SIZE), records };
 }
 
-/** Reads the journal of a store directory (none yet: empty), cutting off an unacknowledged tail. */
-export function openJournalSync(dir: string): Recovery {
+/** What reading a store's journal found: its commands, where the next batch goes, and any tail cut off. */
+export interface JournalRead {
+  readonly count: number;
+  readonly end: number;
+  readonly dropped: { readonly at: number; readonly bytes: number; readonly reason: string } | null;
+}
+
+/** Bytes read at a time. A batch longer than this grows the buffer, up to MAX_BATCH_BYTES. */
+const READ_CHUNK = 1 << 20;
+/** Explicit limit: the longest batch a journal may hold (1,000 commands of up to 1 MiB, with their headers). */
+export const MAX_BATCH_BYTES = 1000 * (MAX_RECORD_BYTES + RECORD_HEADER_1) + COMMIT_SIZE;
+
+/**
+ * Reads a store's journal (none yet: empty) in chunks through one reused buffer — memory stays bounded however
+ * long the journal, and fresh pages are not faulted in for every byte — handing each chunk's committed records to
+ * `onRecords` (`first`: how many came before; the records are valid only during the call). An unacknowledged tail
+ * is cut off the file; damage inside acknowledged data throws JournalCorruption.
+ */
+export function readJournalSync(
+  dir: string,
+  onRecords: (records: JournalRecords, first: number) => void,
+): JournalRead {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, JOURNAL_FILE);
-  if (!existsSync(path)) return { records: new JournalRecords(), end: 0, dropped: null };
+  if (!existsSync(path)) return { count: 0, end: 0, dropped: null };
   const fd = openSync(path, "r+");
   try {
     const size = fstatSync(fd).size;
-    const bytes = Buffer.allocUnsafe(size); // every byte is read into below
-    let read = 0;
-    while (read < size) {
-      const n = readSync(fd, bytes, read, size - read, read);
-      if (n === 0) throw new Error(`journal ${path}: the file shrank while it was read`);
-      read += n;
+    let buffer = Buffer.allocUnsafe(Math.max(COMMIT_SIZE, Math.min(READ_CHUNK, size)));
+    const records = new JournalRecords();
+    let base = 0; // the file offset of buffer[0]
+    let filled = 0;
+    let count = 0;
+    for (;;) {
+      filled += readInto(
+        fd,
+        buffer,
+        filled,
+        Math.min(buffer.length - filled, size - base - filled),
+        base + filled,
+        path,
+      );
+      const atEnd = base + filled === size;
+      records.reset(buffer);
+      const view = new DataView(buffer.buffer, buffer.byteOffset, filled);
+      const scan = scanBatches(buffer, view, filled, records);
+      if (records.length > 0) onRecords(records, count);
+      count += records.length;
+      if (scan.failure === null && !scan.incomplete) {
+        if (atEnd) return { count, end: base + scan.consumed, dropped: null };
+      } else if (scan.failure !== null || atEnd) {
+        const end = base + scan.consumed;
+        const reason = reasonOf(scan, base + scan.at);
+        const marker = commitAfter(fd, base + scan.at + 1, size, path);
+        if (marker >= 0) throw corruption(path, reason, marker);
+        ftruncateSync(fd, end);
+        fdatasyncSync(fd);
+        return { count, end, dropped: { at: end, bytes: size - end, reason } };
+      }
+      // The rest is the start of a batch: move it to the front, and make room when one batch fills the buffer.
+      if (scan.consumed === 0 && filled === buffer.length) {
+        if (buffer.length >= MAX_BATCH_BYTES)
+          throw new JournalCorruption(
+            `journal ${path}: a batch at byte ${base} longer than ${MAX_BATCH_BYTES} bytes`,
+          );
+        const larger = Buffer.allocUnsafe(Math.min(MAX_BATCH_BYTES, buffer.length * 2));
+        buffer.copy(larger, 0, 0, filled);
+        buffer = larger;
+      } else {
+        buffer.copyWithin(0, scan.consumed, filled);
+        base += scan.consumed;
+        filled -= scan.consumed;
+      }
     }
-    const recovery = recoverJournal(bytes, path);
-    if (recovery.dropped !== null) {
-      ftruncateSync(fd, recovery.end);
-      fdatasyncSync(fd);
-    }
-    return recovery;
   } finally {
     closeSync(fd);
   }
+}
+
+function readInto(
+  fd: number,
+  buffer: Buffer,
+  at: number,
+  length: number,
+  position: number,
+  path: string,
+): number {
+  let read = 0;
+  while (read < length) {
+    const n = readSync(fd, buffer, at + read, length - read, position + read);
+    if (n === 0) throw new Error(`journal ${path}: the file shrank while it was read`);
+    read += n;
+  }
+  return read;
+}
+
+/** The file position of the first commit marker that verifies at or after `from`, or −1. */
+function commitAfter(fd: number, from: number, size: number, path: string): number {
+  const buffer = Buffer.allocUnsafe(READ_CHUNK);
+  for (let at = from; at + COMMIT_SIZE <= size; at += READ_CHUNK - COMMIT_SIZE + 1) {
+    const n = readInto(fd, buffer, 0, Math.min(READ_CHUNK, size - at), at, path);
+    const q = laterCommit(buffer, new DataView(buffer.buffer, buffer.byteOffset, n), 0, n);
+    if (q >= 0) return at + q;
+  }
+  return -1;
 }
 
 /** Appends batches to a store's journal, each durable (written and synced) before its promise resolves. */

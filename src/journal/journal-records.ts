@@ -3,18 +3,12 @@
 // request's idempotency key rides on its first command's JSON as `_key` (with the request's size as `_n`).
 import { BINARY, CommandCodecError, readBinary } from "./command-codec.js";
 
-/** Records per page of offsets: pages are added, never copied, as a journal is read. */
-const PAGE_BITS = 16;
-const PAGE = 1 << PAGE_BITS;
-const SLOT = PAGE - 1;
-
+/** The records of one buffer of journal bytes (a chunk of the file, one stream message, one batch written). */
 export class JournalRecords {
-  private readonly chunks: Uint8Array[] = [];
-  private readonly views: DataView[] = [];
-  // Per record: its chunk, and where it starts and ends in it (a chunk is a Buffer: under 4 GiB).
-  private readonly chunkPages: Uint32Array[] = [];
-  private readonly startPages: Uint32Array[] = [];
-  private readonly endPages: Uint32Array[] = [];
+  private bytes: Uint8Array;
+  private view: DataView;
+  /** Record i lies at bytes[offsets[2i], offsets[2i + 1]) (a buffer is under 4 GiB). Grows, and is kept by reset. */
+  private offsets = new Uint32Array(2048);
   private count = 0;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
   /** After `command(i)`: the idempotency key its request carried (on its first command only), else null. */
@@ -22,32 +16,32 @@ export class JournalRecords {
   /** After `command(i)` with a key: how many commands the request held. */
   n = 1;
 
+  constructor(bytes: Uint8Array = new Uint8Array(0)) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
   get length(): number {
     return this.count;
   }
 
-  /** Starts a new buffer of records (the journal file, or one stream message); records then refer to it. */
-  addChunk(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.views.push(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  /** Forgets every record, keeping the offsets' memory for reuse, and starts over on `bytes`. */
+  reset(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.count = 0;
   }
 
-  /** A record at bytes[start, end) of the last chunk added. */
+  /** A record at bytes[start, end). */
   push(start: number, end: number): void {
-    this.put(this.chunks.length - 1, start, end);
-  }
-
-  private put(chunk: number, start: number, end: number): void {
-    const page = this.count >>> PAGE_BITS;
-    if (page === this.startPages.length) {
-      this.chunkPages.push(new Uint32Array(PAGE));
-      this.startPages.push(new Uint32Array(PAGE));
-      this.endPages.push(new Uint32Array(PAGE));
+    const k = this.count << 1;
+    if (k === this.offsets.length) {
+      const larger = new Uint32Array(this.offsets.length * 2);
+      larger.set(this.offsets);
+      this.offsets = larger;
     }
-    const slot = this.count & SLOT;
-    (this.chunkPages[page] as Uint32Array)[slot] = chunk;
-    (this.startPages[page] as Uint32Array)[slot] = start;
-    (this.endPages[page] as Uint32Array)[slot] = end;
+    this.offsets[k] = start;
+    this.offsets[k + 1] = end;
     this.count++;
   }
 
@@ -56,50 +50,32 @@ export class JournalRecords {
     this.count = Math.min(this.count, length);
   }
 
-  /** Every record of `other`, after these. */
-  append(other: JournalRecords): void {
-    const base = this.chunks.length;
-    for (let c = 0; c < other.chunks.length; c++) this.addChunk(other.chunks[c] as Uint8Array);
-    for (let i = 0; i < other.count; i++) {
-      const page = i >>> PAGE_BITS;
-      const slot = i & SLOT;
-      this.put(
-        base + ((other.chunkPages[page] as Uint32Array)[slot] as number),
-        (other.startPages[page] as Uint32Array)[slot] as number,
-        (other.endPages[page] as Uint32Array)[slot] as number,
-      );
-    }
-  }
-
-  // Scratch results of locate, read right after the call.
-  private chunk = 0;
   private start = 0;
   private end = 0;
 
-  private locate(i: number): Uint8Array {
+  /** Finds record i: its bounds in `start` and `end`, read right after the call. */
+  private locate(i: number): void {
     if (!(i >= 0 && i < this.count && (i | 0) === i))
       throw new RangeError(`journal: record ${i} of ${this.count}`);
-    const page = i >>> PAGE_BITS;
-    const slot = i & SLOT;
-    this.chunk = (this.chunkPages[page] as Uint32Array)[slot] as number;
-    this.start = (this.startPages[page] as Uint32Array)[slot] as number;
-    this.end = (this.endPages[page] as Uint32Array)[slot] as number;
-    return this.chunks[this.chunk] as Uint8Array;
+    this.start = this.offsets[i << 1] as number;
+    this.end = this.offsets[(i << 1) + 1] as number;
   }
 
   /** Whether record i is binary (never keyed). */
   isBinary(i: number): boolean {
-    return this.locate(i)[this.start] === BINARY;
+    this.locate(i);
+    return this.bytes[this.start] === BINARY;
   }
 
   /** The command of record i, as the engine applies it; `key` and `n` say whether its request was keyed. */
   command(i: number): Record<string, unknown> {
-    const bytes = this.locate(i);
+    this.locate(i);
+    const bytes = this.bytes;
     const start = this.start;
     const end = this.end;
     this.key = null;
     this.n = 1;
-    if (bytes[start] === BINARY) return readBinary(bytes, this.views[this.chunk] as DataView, start, end);
+    if (bytes[start] === BINARY) return readBinary(bytes, this.view, start, end);
     const parsed = this.parse(bytes, start, end);
     if (typeof parsed !== "object" || parsed === null || !("_key" in parsed))
       return parsed as Record<string, unknown>;
@@ -115,11 +91,11 @@ export class JournalRecords {
 
   /** Record i as JSON text, as the client's command was canonicalised (with its `_key`/`_n` if keyed): for tools. */
   text(i: number): string {
-    const bytes = this.locate(i);
+    this.locate(i);
+    const bytes = this.bytes;
     const start = this.start;
     const end = this.end;
-    if (bytes[start] === BINARY)
-      return JSON.stringify(readBinary(bytes, this.views[this.chunk] as DataView, start, end));
+    if (bytes[start] === BINARY) return JSON.stringify(readBinary(bytes, this.view, start, end));
     return this.decode(bytes, start, end);
   }
 

@@ -14,7 +14,7 @@ import {
   StorageType,
 } from "nats";
 import { JournalCorruption, recoverJournal } from "./file-journal.js";
-import { JournalRecords } from "./journal-records.js";
+import type { JournalRecords } from "./journal-records.js";
 
 export interface NatsTarget {
   readonly servers: string;
@@ -59,13 +59,15 @@ export class NatsJournal {
 
   /**
    * Connects, creates the stream if absent, and reads its batches after stream sequence `after` (a snapshot's; 0:
-   * all), `commands` being how many commands those before it held.
+   * all), `commands` being how many commands those before it held: each batch to `onBatch` as it arrives (its
+   * records are the message's: nothing is accumulated). Resolves with the writer and the commands read.
    */
   static async open(
     target: NatsTarget,
     after = 0,
     commands = 0,
-  ): Promise<{ journal: NatsJournal; records: JournalRecords }> {
+    onBatch: (records: JournalRecords, seq: number) => void = () => undefined,
+  ): Promise<{ journal: NatsJournal; count: number }> {
     const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
     try {
       const jsm = await nc.jetstreamManager();
@@ -83,8 +85,8 @@ export class NatsJournal {
         });
       }
       const js = nc.jetstream();
-      const { records, last } = await readStream(js, target.stream, after, () => undefined);
-      return { journal: new NatsJournal(nc, js, target, last, commands + records.length), records };
+      const { count, last } = await readStream(js, target.stream, after, onBatch);
+      return { journal: new NatsJournal(nc, js, target, last, commands + count), count };
     } catch (error) {
       await nc.close();
       throw error;
@@ -133,29 +135,29 @@ export class NatsJournal {
 
 /**
  * Reads the stream's batches after sequence `after`, up to its last message at the time of the call, handing each
- * batch to `onBatch`; returns all records read and the last sequence.
+ * batch to `onBatch`; returns how many commands were read and the last sequence.
  */
 export async function readStream(
   js: JetStreamClient,
   stream: string,
   after: number,
   onBatch: (records: JournalRecords, seq: number) => void,
-): Promise<{ records: JournalRecords; last: number }> {
+): Promise<{ count: number; last: number }> {
   const jsm = await js.jetstreamManager();
   const info = await jsm.streams.info(stream);
   const last = info.state.last_seq;
-  const records = new JournalRecords();
-  if (last <= after || info.state.messages === 0) return { records, last: Math.max(last, after) };
+  let count = 0;
+  if (last <= after || info.state.messages === 0) return { count, last: Math.max(last, after) };
   const consumer = await js.consumers.get(stream, { opt_start_seq: after + 1 });
   const messages = await consumer.consume();
   for await (const m of messages) {
     const batch = batchOf(m.data, stream, m.seq);
-    records.append(batch);
+    count += batch.length;
     onBatch(batch, m.seq);
     if (m.seq >= last) break;
   }
   await messages.close();
-  return { records, last };
+  return { count, last };
 }
 
 /** A live subscription to the stream from after sequence `after`, for a hot standby. */

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { MarketConfig } from "../config/types.js";
 import { Engine, type EngineSnapshot } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
-import { FileJournal, openJournalSync } from "../journal/file-journal.js";
+import { FileJournal, JournalCorruption, readJournalSync } from "../journal/file-journal.js";
 import type { JournalRecords } from "../journal/journal-records.js";
 import { followStream, NatsJournal, type NatsTarget, readStream } from "../journal/nats-journal.js";
 import { EventStream } from "./event-stream.js";
@@ -87,11 +87,11 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Applies journal records `skip` … to `engine` in order, record `skip` as seq `from` + 1. */
+/** Applies journal records `skip` … to `engine` in order, record i as seq `first` + i + 1. */
 export function applyRecords(
   engine: Engine,
   records: JournalRecords,
-  from = 0,
+  first = 0,
   onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
   onKey: (key: string, first: number, count: number) => void = () => undefined,
   skip = 0,
@@ -99,7 +99,7 @@ export function applyRecords(
   const out: EngineEvent[] = [];
   for (let i = skip; i < records.length; i++) {
     out.length = 0;
-    const seq = from + i - skip + 1;
+    const seq = first + i + 1;
     const command = records.command(i);
     if (records.key !== null) onKey(records.key, seq, records.n);
     engine.applyInto(command, seq, out);
@@ -108,14 +108,18 @@ export function applyRecords(
   return engine;
 }
 
-/** A store's journal, recovered; an unacknowledged tail cut off is said in a log line. */
-function openJournalLogged(dir: string, log: (line: string) => void) {
-  const recovery = openJournalSync(dir);
-  if (recovery.dropped !== null)
+/** Reads a store's journal (readJournalSync); an unacknowledged tail cut off is said in a log line. */
+function readJournalLogged(
+  dir: string,
+  log: (line: string) => void,
+  onRecords: (records: JournalRecords, first: number) => void,
+) {
+  const read = readJournalSync(dir, onRecords);
+  if (read.dropped !== null)
     log(
-      `journal: dropped ${recovery.dropped.bytes} bytes of an unacknowledged tail at byte ${recovery.dropped.at} (${recovery.dropped.reason})`,
+      `journal: dropped ${read.dropped.bytes} bytes of an unacknowledged tail at byte ${read.dropped.at} (${read.dropped.reason})`,
     );
-  return recovery;
+  return read;
 }
 
 /** Rebuilds the engine from a store's journal file: what `plimsoll replay` prints the hash of. */
@@ -126,15 +130,23 @@ export function replayStore(
   onEvents?: (events: readonly EngineEvent[]) => void,
   onKey?: (key: string, first: number, count: number) => void,
 ) {
-  const recovery = openJournalLogged(dir, log);
-  return { engine: applyRecords(new Engine(config), recovery.records, 0, onEvents, onKey), recovery };
+  const engine = new Engine(config);
+  const read = readJournalLogged(dir, log, (records, first) =>
+    applyRecords(engine, records, first, onEvents, onKey),
+  );
+  return { engine, read };
 }
 
 /** Rebuilds the engine from a journal stream on NATS JetStream. */
 export async function replayNats(config: MarketConfig, target: NatsTarget) {
-  const { journal, records } = await NatsJournal.open(target);
+  const engine = new Engine(config);
+  let first = 0;
+  const { journal, count } = await NatsJournal.open(target, 0, 0, (records) => {
+    applyRecords(engine, records, first);
+    first += records.length;
+  });
   await journal.close();
-  return { engine: applyRecords(new Engine(config), records), records };
+  return { engine, count };
 }
 
 export async function serve(options: ServeOptions): Promise<RunningService> {
@@ -173,10 +185,15 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     // A leader starts from the newest snapshot in the store that verifies, and reads the stream after it.
     const snap = options.follow === undefined ? await storedSnapshot(options, model) : null;
     const from = snap?.seq ?? 0;
-    const opened = await NatsJournal.open(source, snap?.streamSeq ?? 0, from);
-    engine = applyRecords(snap?.engine ?? new Engine(options.config), opened.records, from, onEvents, onKey);
-    if (snap !== null) options.log(`snapshot at ${from} loaded; ${opened.records.length} commands replayed`);
-    applied = from + opened.records.length;
+    const replaying = snap?.engine ?? new Engine(options.config);
+    let first = from;
+    const opened = await NatsJournal.open(source, snap?.streamSeq ?? 0, from, (records) => {
+      applyRecords(replaying, records, first, onEvents, onKey);
+      first += records.length;
+    });
+    engine = replaying;
+    if (snap !== null) options.log(`snapshot at ${from} loaded; ${opened.count} commands replayed`);
+    applied = from + opened.count;
     followed = opened.journal.lastSequence;
     if (options.follow !== undefined) {
       await opened.journal.close();
@@ -186,9 +203,10 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       if (journal instanceof NatsJournal) await journal.close();
     };
   } else {
-    const recovery = openJournalLogged(options.dir, options.log);
-    // The newest snapshot that verifies, then the journal after it; the read model must not be behind it.
-    let snapshot = loadSnapshot(options.dir, options.config, recovery.records.length, options.log);
+    // The newest snapshot that verifies, then the journal after it; the read model must not be behind it. The
+    // journal must reach the snapshot (it was taken after its commands were durable): if it does not, checked below,
+    // acknowledged commands are missing from the journal.
+    let snapshot = loadSnapshot(options.dir, options.config, Number.MAX_SAFE_INTEGER, options.log);
     if (snapshot !== null && model !== null && model.lastSeq < snapshot.engine.stats.events) {
       options.log(
         `snapshot at ${snapshot.seq}: the read model is behind it (event ${model.lastSeq}); replaying the whole journal`,
@@ -196,24 +214,25 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       snapshot = null;
     }
     const from = snapshot?.seq ?? 0;
-    // Idempotency keys of the commands the snapshot covers (the rest are found as they are replayed).
-    for (let i = 0; i < from; i++) {
-      if (recovery.records.isBinary(i)) continue; // a keyed command is journaled as JSON
-      recovery.records.command(i);
-      if (recovery.records.key !== null) onKey(recovery.records.key, i + 1, recovery.records.n);
-    }
-    engine = applyRecords(
-      snapshot?.engine ?? new Engine(options.config),
-      recovery.records,
-      from,
-      onEvents,
-      onKey,
-      from,
-    );
-    if (snapshot !== null)
-      options.log(`snapshot at ${from} loaded; ${recovery.records.length - from} commands replayed`);
-    applied = recovery.records.length;
-    const file = await FileJournal.open(options.dir, recovery.end);
+    const replaying = snapshot?.engine ?? new Engine(options.config);
+    const read = readJournalLogged(options.dir, options.log, (records, first) => {
+      // The commands the snapshot covers: only their idempotency keys (a keyed command is journaled as JSON).
+      let i = 0;
+      for (; i < records.length && first + i < from; i++) {
+        if (records.isBinary(i)) continue;
+        records.command(i);
+        if (records.key !== null) onKey(records.key, first + i + 1, records.n);
+      }
+      applyRecords(replaying, records, first, onEvents, onKey, i);
+    });
+    if (read.count < from)
+      throw new JournalCorruption(
+        `journal ${options.dir}: ${read.count} commands, but a snapshot stands at ${from}: acknowledged commands are missing; refusing to start (restore the journal from a replica or backup)`,
+      );
+    engine = replaying;
+    if (snapshot !== null) options.log(`snapshot at ${from} loaded; ${read.count - from} commands replayed`);
+    applied = read.count;
+    const file = await FileJournal.open(options.dir, read.end);
     journal = file;
     closeJournal = () => file.close();
   }
