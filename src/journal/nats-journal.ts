@@ -67,14 +67,16 @@ export class NatsJournal {
     after = 0,
     commands = 0,
     onBatch: (records: JournalRecords, seq: number) => void = () => undefined,
-  ): Promise<{ journal: NatsJournal; count: number }> {
+  ): Promise<{ journal: NatsJournal; count: number; replicas: number }> {
     const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
     try {
       const jsm = await nc.jetstreamManager();
       const subject = subjectOf(target.stream);
+      let replicas: number;
       try {
-        await jsm.streams.info(target.stream);
+        replicas = (await jsm.streams.info(target.stream)).config.num_replicas;
       } catch {
+        replicas = 1;
         await jsm.streams.add({
           name: target.stream,
           subjects: [subject],
@@ -86,7 +88,7 @@ export class NatsJournal {
       }
       const js = nc.jetstream();
       const { count, last } = await readStream(js, target.stream, after, onBatch);
-      return { journal: new NatsJournal(nc, js, target, last, commands + count), count };
+      return { journal: new NatsJournal(nc, js, target, last, commands + count), count, replicas };
     } catch (error) {
       await nc.close();
       throw error;

@@ -192,6 +192,12 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       first += records.length;
     });
     engine = replaying;
+    // JetStream acknowledges a publish before it syncs to disk (by default every 2 minutes): on one replica an
+    // acknowledged batch survives a crash of this process, not of that server's machine. Said once at start.
+    if (opened.replicas < 3)
+      options.log(
+        `journal stream ${source.stream}: ${opened.replicas} replica(s); an acknowledged batch is on disk only after the NATS server syncs it — use 3 replicas, or jetstream { sync_interval: always } on the server (docs/storage.md)`,
+      );
     if (snap !== null) options.log(`snapshot at ${from} loaded; ${opened.count} commands replayed`);
     applied = from + opened.count;
     followed = opened.journal.lastSequence;
