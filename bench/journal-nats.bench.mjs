@@ -12,7 +12,7 @@ import { Engine } from "../dist/engine/engine.js";
 import { encodeBatch } from "../dist/journal/file-journal.js";
 import { NatsJournal } from "../dist/journal/nats-journal.js";
 import { applyRecords, replayNats } from "../dist/service/serve.js";
-import { machine, median, prng } from "./workload.mjs";
+import { machine, median, orderCommands, prng } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const BATCH = 1_000;
@@ -40,20 +40,9 @@ const cleanUp = async () => {
 const fmt = (x) => Math.round(x).toLocaleString("en");
 
 try {
-  const lines = Array.from({ length: BATCH }, (_, i) =>
-    JSON.stringify({
-      type: "order",
-      ts: T0 + i,
-      account: `u${i % 97}`,
-      id: `o${i}`,
-      symbol: "BTC-PERP",
-      side: i % 2 ? "buy" : "sell",
-      qty: "0.01",
-      price: String(20_000 + (i % 50)),
-    }),
-  );
+  const objects = orderCommands(BATCH, T0); // journaled as the service does: binary
+  const lines = objects.map((c) => JSON.stringify(c));
   const rates = [];
-  const objects = lines.map((l) => JSON.parse(l)); // journaled as the service does: binary
   const p50 = [];
   const p99 = [];
   const reads = [];

@@ -8,25 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { encodeBatch, FileJournal, readJournalSync } from "../dist/journal/file-journal.js";
-import { machine, median } from "./workload.mjs";
+import { machine, median, orderCommands } from "./workload.mjs";
 
 const BATCH = 1_000;
 const BATCHES = 500;
 const T0 = 1_700_000_000_000;
-const lines = Array.from({ length: BATCH }, (_, i) =>
-  JSON.stringify({
-    type: "order",
-    ts: T0 + i,
-    account: `u${i % 97}`,
-    id: `o${i}`,
-    symbol: "BTC-PERP",
-    side: i % 2 ? "buy" : "sell",
-    qty: "0.01",
-    price: String(20_000 + (i % 50)),
-  }),
-);
-// What the service journals: the commands as objects, written in binary (each JSON line above for SQLite).
-const commands = lines.map((l) => JSON.parse(l));
+// What the service journals: the commands as objects, written in binary (their JSON lines go to SQLite).
+const commands = orderCommands(BATCH, T0);
+const lines = commands.map((c) => JSON.stringify(c));
 const recordBytes = (encodeBatch(commands).bytes.length - 16) / BATCH;
 const rates = [];
 const p50 = [];

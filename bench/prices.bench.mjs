@@ -2,34 +2,14 @@
 // perpetual per index. Target: ≥ 2,000,000 price commands/s.
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
-import { machine, median, prng, T0 } from "./workload.mjs";
+import { machine, median, pricesMarket, prng, T0 } from "./workload.mjs";
 
 const INDICES = 10;
 const SOURCES = 10;
 const N = 1_000_000;
 const RUNS = 5;
 
-const config = {
-  quoteAsset: "USDC",
-  assets: [{ id: "USDC", decimals: 6 }],
-  indices: Array.from({ length: INDICES }, (_, i) => ({
-    id: `IDX${i}`,
-    sources: Array.from({ length: SOURCES }, (_, s) => ({ id: `venue${s}`, weight: "0.1" })),
-    staleAfterMs: 5_000,
-    outlierBand: "0.02",
-    minSources: 6,
-  })),
-  instruments: Array.from({ length: INDICES }, (_, i) => ({
-    symbol: `PERP${i}`,
-    kind: "perpetual",
-    index: `IDX${i}`,
-    settlementAsset: "USDC",
-    contractSize: "1",
-    tickSize: "0.01",
-    lotSize: "0.001",
-    marginTiers: [{ upToNotional: "1000000", initial: "0.02", maintenance: "0.01" }],
-  })),
-};
+const config = pricesMarket(INDICES, SOURCES);
 const loaded = loadConfig(config);
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
 

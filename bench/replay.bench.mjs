@@ -12,7 +12,7 @@ import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
 import { crc32cImplementation } from "../dist/journal/crc32c.js";
 import { encodeBatch, JOURNAL_FILE, readJournalSync } from "../dist/journal/file-journal.js";
-import { machine, median, prng, T0 } from "./workload.mjs";
+import { machine, median, pricesMarket, prng, T0 } from "./workload.mjs";
 
 const INDICES = 10;
 const SOURCES = 10;
@@ -20,27 +20,7 @@ const N = 1_000_000;
 const BATCH = 1_000;
 const RUNS = 5;
 
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [{ id: "USDC", decimals: 6 }],
-  indices: Array.from({ length: INDICES }, (_, i) => ({
-    id: `IDX${i}`,
-    sources: Array.from({ length: SOURCES }, (_, s) => ({ id: `venue${s}`, weight: "0.1" })),
-    staleAfterMs: 5_000,
-    outlierBand: "0.02",
-    minSources: 6,
-  })),
-  instruments: Array.from({ length: INDICES }, (_, i) => ({
-    symbol: `PERP${i}`,
-    kind: "perpetual",
-    index: `IDX${i}`,
-    settlementAsset: "USDC",
-    contractSize: "1",
-    tickSize: "0.01",
-    lotSize: "0.001",
-    marginTiers: [{ upToNotional: "1000000", initial: "0.02", maintenance: "0.01" }],
-  })),
-});
+const loaded = loadConfig(pricesMarket(INDICES, SOURCES));
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
 
 const rand = prng(7);

@@ -150,3 +150,42 @@ export function openTenPositions(engine, instruments, ts, usdc) {
     });
   });
 }
+
+/** `n` resting-order commands (the journal benches' batch: ~123 bytes each as JSON), from `t0`. */
+export function orderCommands(n, t0) {
+  return Array.from({ length: n }, (_, i) => ({
+    type: "order",
+    ts: t0 + i,
+    account: `u${i % 97}`,
+    id: `o${i}`,
+    symbol: "BTC-PERP",
+    side: i % 2 ? "buy" : "sell",
+    qty: "0.01",
+    price: String(20_000 + (i % 50)),
+  }));
+}
+
+/** `indices` indices of `sources` venues each (outlier band 2 %, quorum 6), one perpetual on each: the price benches' market. */
+export function pricesMarket(indices, sources) {
+  return {
+    quoteAsset: "USDC",
+    assets: [{ id: "USDC", decimals: 6 }],
+    indices: Array.from({ length: indices }, (_, i) => ({
+      id: `IDX${i}`,
+      sources: Array.from({ length: sources }, (_, s) => ({ id: `venue${s}`, weight: "0.1" })),
+      staleAfterMs: 5_000,
+      outlierBand: "0.02",
+      minSources: 6,
+    })),
+    instruments: Array.from({ length: indices }, (_, i) => ({
+      symbol: `PERP${i}`,
+      kind: "perpetual",
+      index: `IDX${i}`,
+      settlementAsset: "USDC",
+      contractSize: "1",
+      tickSize: "0.01",
+      lotSize: "0.001",
+      marginTiers: [{ upToNotional: "1000000", initial: "0.02", maintenance: "0.01" }],
+    })),
+  };
+}
