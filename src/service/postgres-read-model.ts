@@ -1,7 +1,7 @@
 // The read model in PostgreSQL (`--store postgres://…`). Writes are queued and applied in order, one transaction of
 // one set-based statement (postgres-sets.ts) per chunk of events — chunks queued behind a running write go in the
-// next one together — off the engine's path: the read model may lag the engine by what is queued, never
-// reorder or lose it (a restart replays the journal, and rows already written are skipped by seq).
+// next one together — off the engine's path: the read model may lag the engine by what is queued (serve.ts bounds
+// it), never reorder or lose it (a restart replays the journal, and rows already written are skipped by seq).
 import pg from "pg";
 import type { EngineEvent } from "../engine/events.js";
 import { setStatement } from "./postgres-sets.js";
