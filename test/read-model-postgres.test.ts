@@ -1,8 +1,9 @@
 // The read model in PostgreSQL. Its set-based writes (one statement per transaction, chunks queued behind a write
 // merged into the next) leave exactly the rows SQLite's row-by-row writes leave, for the same chunks: a liquidation
 // scenario with the same keys changed many times within a chunk and across chunks, chunks handed over without
-// waiting, and chunks replayed again (skipped by seq). Under CI=true an unreachable PostgreSQL (127.0.0.1:5432,
-// database test) is a failure; elsewhere the test skips with a message.
+// waiting, and chunks replayed again (skipped by seq). Its snapshot store lists snapshots without their bodies.
+// Under CI=true an unreachable PostgreSQL (127.0.0.1:5432, database test) is a failure; elsewhere the tests skip
+// with a message.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,4 +115,34 @@ describe("read model on PostgreSQL", () => {
       await admin.end();
     }
   });
+
+  it.skipIf(!pgReachable)(
+    "snapshots are listed newest first; a body is read only when asked for",
+    async () => {
+      const schema = `plimsoll_test_snaps_${process.pid}`;
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      try {
+        const store = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
+        for (const seq of [10, 20, 30])
+          await store.saveSnapshot(seq, seq / 10, `hash${seq}`, `{"at":${seq}}`);
+        const kept = await store.snapshots();
+        expect(kept.map((s) => [s.seq, s.streamSeq, s.stateHash])).toEqual([
+          [30, 3, "hash30"],
+          [20, 2, "hash20"],
+        ]);
+        // Read when asked: a body changed after the listing is read as it is now.
+        await admin.query(`UPDATE ${schema}.plimsoll_snapshots SET body = '{"at":"twenty"}' WHERE seq = 20`);
+        expect(await kept[1]?.body()).toBe('{"at":"twenty"}');
+        expect(await kept[0]?.body()).toBe('{"at":30}');
+        await admin.query(`DELETE FROM ${schema}.plimsoll_snapshots WHERE seq = 30`);
+        await expect(kept[0]?.body()).rejects.toThrow("deleted since it was listed");
+        await store.close();
+      } finally {
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
+      }
+    },
+  );
 });

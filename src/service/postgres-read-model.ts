@@ -6,6 +6,7 @@ import pg from "pg";
 import type { EngineEvent } from "../engine/events.js";
 import { setStatement } from "./postgres-sets.js";
 import { pendingRows, READ_MODEL_SCHEMA, type ReadModel } from "./read-model.js";
+import type { StoredSnapshot } from "./serve.js";
 
 /** Most events in one transaction when queued chunks are written together (its arrays stay a few MB). */
 const TRANSACTION_MAX = 50_000;
@@ -127,17 +128,27 @@ export class PostgresReadModel implements ReadModel {
     );
   }
 
-  /** Stored snapshots, newest first. */
-  async snapshots(): Promise<{ seq: number; streamSeq: number; stateHash: string; body: string }[]> {
+  /**
+   * Stored snapshots, newest first, without their bodies (~27 MB of JSON for a million accounts): a start reads the
+   * newest body, and an older one only if that one does not restore.
+   */
+  async snapshots(): Promise<StoredSnapshot[]> {
     const r = await this.pool.query(
-      "SELECT seq, stream_seq, state_hash, body FROM plimsoll_snapshots ORDER BY seq DESC",
+      "SELECT seq, stream_seq, state_hash FROM plimsoll_snapshots ORDER BY seq DESC",
     );
-    return r.rows.map((row) => ({
-      seq: Number(row.seq),
-      streamSeq: Number(row.stream_seq),
-      stateHash: row.state_hash as string,
-      body: row.body as string,
-    }));
+    return r.rows.map((row) => {
+      const seq = Number(row.seq);
+      return {
+        seq,
+        streamSeq: Number(row.stream_seq),
+        stateHash: row.state_hash as string,
+        body: async () => {
+          const b = await this.pool.query("SELECT body FROM plimsoll_snapshots WHERE seq = $1", [seq]);
+          if (b.rows.length === 0) throw new Error("deleted since it was listed");
+          return b.rows[0].body as string;
+        },
+      };
+    });
   }
 
   /** A query for tests and tools. */

@@ -44,7 +44,15 @@ export interface ServeOptions {
 /** Snapshots kept beside a journal on NATS: each with its seq (commands) and the stream sequence it stands at. */
 export interface SnapshotStore {
   saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void>;
-  snapshots(): Promise<{ seq: number; streamSeq: number; stateHash: string; body: string }[]>;
+  /** Newest first; a body is read only when asked for (one is tens of MB). */
+  snapshots(): Promise<StoredSnapshot[]>;
+}
+
+export interface StoredSnapshot {
+  readonly seq: number;
+  readonly streamSeq: number;
+  readonly stateHash: string;
+  body(): Promise<string>;
 }
 
 /** The newest stored snapshot that restores to its recorded state hash, unless the read model is behind it. */
@@ -56,7 +64,7 @@ async function storedSnapshot(
   for (const s of await options.snapshotStore.snapshots()) {
     let engine: Engine;
     try {
-      engine = Engine.fromSnapshot(options.config, JSON.parse(s.body) as EngineSnapshot);
+      engine = Engine.fromSnapshot(options.config, JSON.parse(await s.body()) as EngineSnapshot);
     } catch (error) {
       options.log(
         `snapshot at ${s.seq}: it does not restore (${(error as Error).message}); trying an older one`,
