@@ -4,8 +4,10 @@
 // venues): 2,000 traders' deposits, external fills against a market maker, price ticks, a liquidity provider's bids,
 // and at the end a 4 % fall that liquidates two highly leveraged longs through the book (margin calls, liquidations,
 // insurance fund fees). They are handed to the read model as the live service hands them: the events of each batch of
-// 1,000 applied commands in one call (one transaction each), queued without waiting (PostgreSQL's writes run in order
-// on the model's own queue), until the last is written. Reports events/s and the table rows written per second.
+// 1,000 applied commands in one call, queued without waiting (PostgreSQL's writes run in order on the model's own
+// queue, the calls queued behind a running write merged into the next transaction: a model catching up), until the
+// last is written; and for PostgreSQL also each call awaited before the next (one transaction per batch: a model
+// keeping pace). Reports events/s and the table rows written per second.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,12 +149,15 @@ const liquidated = new Set(all.filter((e) => e.type === "liquidation").map((e) =
 const lastSeq = all.at(-1).seq;
 
 /** Applies every batch to a fresh model; seconds from the first call to the last write, and a check of the tables. */
-async function measure(open) {
+async function measure(open, awaitEach = false) {
   const { model, count, done } = await open();
   try {
     const start = process.hrtime.bigint();
     let last = Promise.resolve();
-    for (const batch of batches) last = model.apply(batch);
+    for (const batch of batches) {
+      last = model.apply(batch);
+      if (awaitEach) await last;
+    }
     await last;
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     for (const [table, n] of [
@@ -186,6 +191,7 @@ for (let run = 0; run < 5; run++) {
 }
 
 const postgres = [];
+const postgresAwaited = [];
 const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
 const pgReachable = await admin.connect().then(
   () => true,
@@ -193,20 +199,23 @@ const pgReachable = await admin.connect().then(
 );
 if (pgReachable) {
   try {
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < 2 * RUNS; run++) {
       const schema = `plimsoll_bench_rm_${process.pid}_${run}`;
       await admin.query(`CREATE SCHEMA ${schema}`);
-      postgres.push(
-        await measure(async () => {
-          const model = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
-          return {
-            model,
-            count: async (table) => Number((await model.all(`SELECT COUNT(*) AS n FROM ${table}`))[0].n),
-            done: async () => {
-              await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-            },
-          };
-        }).catch(async (error) => {
+      (run % 2 === 0 ? postgres : postgresAwaited).push(
+        await measure(
+          async () => {
+            const model = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
+            return {
+              model,
+              count: async (table) => Number((await model.all(`SELECT COUNT(*) AS n FROM ${table}`))[0].n),
+              done: async () => {
+                await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+              },
+            };
+          },
+          run % 2 === 1,
+        ).catch(async (error) => {
           await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
           throw error;
         }),
@@ -225,8 +234,10 @@ console.log(
   `read-model  ${fmt(commands)} commands (deposits, fills, price ticks, bids; ${liquidated.size} accounts liquidated in ${counts.liquidation} steps, ${counts.margin} margin transitions): ${fmt(all.length)} events, ${fmt(rows)} rows (balances, positions, index history, …), one call per batch of ${fmt(BATCH)} commands`,
 );
 console.log(`read-model  SQLite (embedded store, WAL, synchronous NORMAL): ${line(sqlite)}`);
-console.log(
-  pgReachable
-    ? `read-model  PostgreSQL (${PG_URL.replace(/^postgres:\/\/[^@]*@/, "")}, one transaction per batch): ${line(postgres)}`
-    : `read-model  PostgreSQL at ${PG_URL} not reachable: its line is skipped`,
-);
+const where = PG_URL.replace(/^postgres:\/\/[^@]*@/, "");
+if (pgReachable) {
+  console.log(`read-model  PostgreSQL (${where}, calls queued, merged behind a write): ${line(postgres)}`);
+  console.log(
+    `read-model  PostgreSQL (${where}, each call awaited, one transaction per batch): ${line(postgresAwaited)}`,
+  );
+} else console.log(`read-model  PostgreSQL at ${PG_URL} not reachable: its lines are skipped`);

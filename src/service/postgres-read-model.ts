@@ -1,12 +1,26 @@
-// The read model in PostgreSQL (`--store postgres://…`). Writes are queued and applied in order, one transaction per
-// batch of applied commands, off the engine's path: the read model may lag the engine by what is queued, never
-// reorder or lose it (a restart replays the journal, and rows already written are skipped by seq).
+// The read model in PostgreSQL (`--store postgres://…`). Writes are queued and applied in order, one transaction of
+// one set-based statement (postgres-sets.ts) per chunk of events — chunks queued behind a running write go in the
+// next one together — off the engine's path: the read model may lag the engine by what is queued (serve.ts bounds
+// it), never reorder or lose it (a restart replays the journal, and rows already written are skipped by seq).
 import pg from "pg";
 import type { EngineEvent } from "../engine/events.js";
+import { setStatement } from "./postgres-sets.js";
 import { pendingRows, READ_MODEL_SCHEMA, type ReadModel } from "./read-model.js";
+import type { StoredSnapshot } from "./serve.js";
+
+/** Most events in one transaction when queued chunks are written together (its arrays stay a few MB). */
+const TRANSACTION_MAX = 50_000;
+
+/** Events waiting for their transaction: those after seq `after`, in seq order. */
+interface Waiting {
+  readonly after: number;
+  readonly events: EngineEvent[];
+}
 
 export class PostgresReadModel implements ReadModel {
   private chain: Promise<void> = Promise.resolve();
+  /** The queued transaction that events applied now join; null once it has started. */
+  private next: Waiting | null = null;
   private failure: Error | null = null;
 
   private constructor(
@@ -30,26 +44,56 @@ export class PostgresReadModel implements ReadModel {
     }
   }
 
+  /**
+   * Queues `events` for writing. While a transaction runs, the chunks applied meanwhile wait for the next one and are
+   * written together (up to TRANSACTION_MAX events): a read model that fell behind catches up in fewer, larger
+   * statements, and a key changed in several of them is written once.
+   */
   apply(events: readonly EngineEvent[]): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    const pending = pendingRows(events, this.lastSeq);
-    if (pending === null) return this.chain;
-    this.lastSeq = pending.last;
-    this.chain = this.chain.then(async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query("BEGIN");
-        for (const row of pending.rows) await client.query(row.sql, row.params as unknown[]);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        this.failure = error as Error;
-        throw error;
-      } finally {
-        client.release();
-      }
-    });
+    const after = this.lastSeq;
+    let next = this.next;
+    for (const e of events) {
+      if (e.seq <= after) continue; // replayed: already written (or queued)
+      if (next === null || next.events.length >= TRANSACTION_MAX) next = this.queue(after);
+      next.events.push(e);
+      if (e.seq > this.lastSeq) this.lastSeq = e.seq;
+    }
     return this.chain;
+  }
+
+  /** A new transaction, after the ones queued, for events after seq `after`. */
+  private queue(after: number): Waiting {
+    const next: Waiting = { after, events: [] };
+    this.next = next;
+    this.chain = this.chain.then(() => {
+      if (this.next === next) this.next = null; // what is applied from now on waits for the next transaction
+      return this.write(next);
+    });
+    return next;
+  }
+
+  /**
+   * One transaction, one statement. Its commit need not wait for the WAL to reach the disk: the journal is the record,
+   * `last_seq` is in the same transaction, and a lost tail of commits is replayed at the next start (as SQLite's
+   * synchronous NORMAL); a later synchronous commit (a snapshot's) makes every one before it durable.
+   */
+  private async write(waiting: Waiting): Promise<void> {
+    const pending = pendingRows(waiting.events, waiting.after);
+    if (pending === null) return;
+    const statement = setStatement(pending.rows);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN; SET LOCAL synchronous_commit = off");
+      await client.query(statement);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      this.failure = error as Error;
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /**
@@ -84,17 +128,27 @@ export class PostgresReadModel implements ReadModel {
     );
   }
 
-  /** Stored snapshots, newest first. */
-  async snapshots(): Promise<{ seq: number; streamSeq: number; stateHash: string; body: string }[]> {
+  /**
+   * Stored snapshots, newest first, without their bodies (~27 MB of JSON for a million accounts): a start reads the
+   * newest body, and an older one only if that one does not restore.
+   */
+  async snapshots(): Promise<StoredSnapshot[]> {
     const r = await this.pool.query(
-      "SELECT seq, stream_seq, state_hash, body FROM plimsoll_snapshots ORDER BY seq DESC",
+      "SELECT seq, stream_seq, state_hash FROM plimsoll_snapshots ORDER BY seq DESC",
     );
-    return r.rows.map((row) => ({
-      seq: Number(row.seq),
-      streamSeq: Number(row.stream_seq),
-      stateHash: row.state_hash as string,
-      body: row.body as string,
-    }));
+    return r.rows.map((row) => {
+      const seq = Number(row.seq);
+      return {
+        seq,
+        streamSeq: Number(row.stream_seq),
+        stateHash: row.state_hash as string,
+        body: async () => {
+          const b = await this.pool.query("SELECT body FROM plimsoll_snapshots WHERE seq = $1", [seq]);
+          if (b.rows.length === 0) throw new Error("deleted since it was listed");
+          return b.rows[0].body as string;
+        },
+      };
+    });
   }
 
   /** A query for tests and tools. */

@@ -25,48 +25,82 @@ export const READ_MODEL_SCHEMA = [
      price TEXT NOT NULL, status TEXT NOT NULL)`,
 ];
 
-/** One statement with its parameters, placeholders written $1, $2, … in order (SQLite's `?` replace them). */
-export interface Row {
+/**
+ * A table the events write: its columns with their PostgreSQL types, the first `key` of them its key, and whether a
+ * row is the latest state of its key (upserted) or history (inserted once). `sql` writes one row, placeholders $1,
+ * $2, … in column order (SQLite's `?` replace them); PostgreSQL writes a chunk's rows of a table at once.
+ */
+export interface Table {
+  readonly name: string;
+  readonly columns: readonly (readonly [string, "text" | "bigint"])[];
+  readonly key: number;
+  readonly latest: boolean;
+  /** What a row meeting an existing key does: ON CONFLICT (key) DO UPDATE SET … (latest) or DO NOTHING (history). */
+  readonly onConflict: string;
   readonly sql: string;
-  readonly params: readonly (string | number | null)[];
 }
 
-const UPSERT = {
-  balance: `INSERT INTO balances (account, asset, balance, seq, ts) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (account, asset) DO UPDATE SET balance = excluded.balance, seq = excluded.seq, ts = excluded.ts`,
-  position: `INSERT INTO positions (account, symbol, qty, entry_price, seq, ts) VALUES ($1, $2, $3, $4, $5, $6)
-    ON CONFLICT (account, symbol) DO UPDATE SET qty = excluded.qty, entry_price = excluded.entry_price,
-    seq = excluded.seq, ts = excluded.ts`,
-  account: `INSERT INTO accounts (account, state, equity, initial, maintenance, seq, ts) VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (account) DO UPDATE SET state = excluded.state, equity = excluded.equity, initial = excluded.initial,
-    maintenance = excluded.maintenance, seq = excluded.seq, ts = excluded.ts`,
-  transition: `INSERT INTO margin_transitions (seq, ts, account, state, equity, initial, maintenance, prices)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq) DO NOTHING`,
-  liquidation: `INSERT INTO liquidations (seq, ts, account, symbol, qty, price, fee, via, decision)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (seq) DO NOTHING`,
-  insurance: `INSERT INTO insurance_fund (seq, ts, asset, delta, balance, reason, account)
-    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (seq) DO NOTHING`,
-  index: `INSERT INTO index_history (seq, ts, index_id, price, status) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (seq) DO NOTHING`,
-  last: `INSERT INTO plimsoll_meta (key, value) VALUES ('last_seq', $1)
-    ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+function table(name: string, columns: string, key: number, latest: boolean): Table {
+  const typed = columns.split(" ").map((c) => {
+    const [column, type] = c.split(":") as [string, "bigint" | undefined];
+    return [column, type ?? "text"] as const;
+  });
+  const names = typed.map(([n]) => n);
+  const action = latest
+    ? `DO UPDATE SET ${names
+        .slice(key)
+        .map((n) => `${n} = excluded.${n}`)
+        .join(", ")}`
+    : "DO NOTHING";
+  const onConflict = `ON CONFLICT (${names.slice(0, key).join(", ")}) ${action}`;
+  const values = names.map((_, i) => `$${i + 1}`).join(", ");
+  const sql = `INSERT INTO ${name} (${names.join(", ")}) VALUES (${values}) ${onConflict}`;
+  return { name, columns: typed, key, latest, onConflict, sql };
+}
+
+/** The tables' columns in the order `rowsOf` gives them, keys first, TEXT unless typed (as READ_MODEL_SCHEMA). */
+export const TABLES = {
+  balance: table("balances", "account asset balance seq:bigint ts:bigint", 2, true),
+  position: table("positions", "account symbol qty entry_price seq:bigint ts:bigint", 2, true),
+  account: table("accounts", "account state equity initial maintenance seq:bigint ts:bigint", 1, true),
+  transition: table(
+    "margin_transitions",
+    "seq:bigint ts:bigint account state equity initial maintenance prices",
+    1,
+    false,
+  ),
+  liquidation: table(
+    "liquidations",
+    "seq:bigint ts:bigint account symbol qty price fee via decision:bigint",
+    1,
+    false,
+  ),
+  insurance: table("insurance_fund", "seq:bigint ts:bigint asset delta balance reason account", 1, false),
+  index: table("index_history", "seq:bigint ts:bigint index_id price status", 1, false),
+  meta: table("plimsoll_meta", "key value", 1, true),
 };
+
+/** One row to write into `table`, its values in the table's column order. */
+export interface Row {
+  readonly table: Table;
+  readonly params: readonly (string | number | null)[];
+}
 
 /** The rows an event changes (none for the events the read model does not keep). */
 export function rowsOf(e: EngineEvent): Row[] {
   switch (e.type) {
     case "balance":
-      return [{ sql: UPSERT.balance, params: [e.account, e.asset, e.balance, e.seq, e.ts] }];
+      return [{ table: TABLES.balance, params: [e.account, e.asset, e.balance, e.seq, e.ts] }];
     case "position":
-      return [{ sql: UPSERT.position, params: [e.account, e.symbol, e.qty, e.entryPrice, e.seq, e.ts] }];
+      return [{ table: TABLES.position, params: [e.account, e.symbol, e.qty, e.entryPrice, e.seq, e.ts] }];
     case "margin":
       return [
         {
-          sql: UPSERT.account,
+          table: TABLES.account,
           params: [e.account, e.state, e.equity, e.initial, e.maintenance, e.seq, e.ts],
         },
         {
-          sql: UPSERT.transition,
+          table: TABLES.transition,
           params: [
             e.seq,
             e.ts,
@@ -82,16 +116,16 @@ export function rowsOf(e: EngineEvent): Row[] {
     case "liquidation":
       return [
         {
-          sql: UPSERT.liquidation,
+          table: TABLES.liquidation,
           params: [e.seq, e.ts, e.account, e.symbol, e.qty, e.price, e.fee, e.via, e.decision],
         },
       ];
     case "insurance":
       return [
-        { sql: UPSERT.insurance, params: [e.seq, e.ts, e.asset, e.delta, e.balance, e.reason, e.account] },
+        { table: TABLES.insurance, params: [e.seq, e.ts, e.asset, e.delta, e.balance, e.reason, e.account] },
       ];
     case "index":
-      return [{ sql: UPSERT.index, params: [e.seq, e.ts, e.index, e.price, e.status] }];
+      return [{ table: TABLES.index, params: [e.seq, e.ts, e.index, e.price, e.status] }];
     default:
       return [];
   }
@@ -118,6 +152,6 @@ export function pendingRows(
     if (e.seq > last) last = e.seq;
   }
   if (last === lastSeq) return null;
-  rows.push({ sql: UPSERT.last, params: [String(last)] });
+  rows.push({ table: TABLES.meta, params: ["last_seq", String(last)] });
   return { rows, last };
 }

@@ -59,6 +59,8 @@ export class Sequencer {
   private readonly recent: EngineEvent[] = [];
   private readonly keys = new Map<string, Keyed>();
   metrics: SequencerMetrics | null = null;
+  /** Before each batch: null to go on, or a promise to wait for (a consumer of the events is behind). */
+  backpressure: () => Promise<void> | null = () => null;
 
   constructor(
     private readonly engine: Engine,
@@ -202,6 +204,9 @@ export class Sequencer {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        // Waiting slows intake (the queue fills to queueMax, then submissions are refused): nothing is dropped.
+        const behind = this.backpressure();
+        if (behind !== null) await behind;
         const batch = this.queue.splice(0, this.options.batchMax);
         let records: JournalRecords;
         try {

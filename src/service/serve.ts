@@ -33,6 +33,8 @@ export interface ServeOptions {
   readonly streamMaxBuffered?: number;
   /** The SQL read model kept from the events (the store's: SQLite or PostgreSQL). */
   readModel?: ReadModel;
+  /** Events the read model may have unwritten before the sequencer waits for it (default 100,000). */
+  readonly readModelBacklog?: number;
   /** Snapshot the engine into the store every this many commands (and at shutdown); 0: never. Default 100,000. */
   readonly snapshotEvery?: number;
   /** Where snapshots go when the journal is on NATS (the PostgreSQL store); none: the stream replays in full. */
@@ -42,7 +44,15 @@ export interface ServeOptions {
 /** Snapshots kept beside a journal on NATS: each with its seq (commands) and the stream sequence it stands at. */
 export interface SnapshotStore {
   saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void>;
-  snapshots(): Promise<{ seq: number; streamSeq: number; stateHash: string; body: string }[]>;
+  /** Newest first; a body is read only when asked for (one is tens of MB). */
+  snapshots(): Promise<StoredSnapshot[]>;
+}
+
+export interface StoredSnapshot {
+  readonly seq: number;
+  readonly streamSeq: number;
+  readonly stateHash: string;
+  body(): Promise<string>;
 }
 
 /** The newest stored snapshot that restores to its recorded state hash, unless the read model is behind it. */
@@ -54,7 +64,7 @@ async function storedSnapshot(
   for (const s of await options.snapshotStore.snapshots()) {
     let engine: Engine;
     try {
-      engine = Engine.fromSnapshot(options.config, JSON.parse(s.body) as EngineSnapshot);
+      engine = Engine.fromSnapshot(options.config, JSON.parse(await s.body()) as EngineSnapshot);
     } catch (error) {
       options.log(
         `snapshot at ${s.seq}: it does not restore (${(error as Error).message}); trying an older one`,
@@ -78,6 +88,8 @@ async function storedSnapshot(
 
 /** Events handed to the read model at once (during replay, and per applied batch). */
 const READ_MODEL_CHUNK = 10_000;
+/** Explicit limit: events the read model may have unwritten before the sequencer waits for it (intake slows). */
+const READ_MODEL_BACKLOG = 100_000;
 
 export interface RunningService {
   readonly app: FastifyInstance;
@@ -160,12 +172,30 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     for (const e of events) if (e.seq > model.lastSeq) modelBuffer.push(e);
     if (modelBuffer.length >= READ_MODEL_CHUNK) flushModel();
   };
+  // Events handed to the read model and not yet written; past the bound the sequencer waits for room (modelRoom).
+  const backlogMax = options.readModelBacklog ?? READ_MODEL_BACKLOG;
+  let modelBacklog = 0;
+  let roomWaiters: (() => void)[] = [];
   const flushModel = () => {
     if (model === null || modelBuffer.length === 0) return;
     const chunk = modelBuffer;
     modelBuffer = [];
-    model.apply(chunk).catch((error: Error) => options.log(`read model: ${error.message}`));
+    modelBacklog += chunk.length;
+    model
+      .apply(chunk)
+      .catch((error: Error) => options.log(`read model: ${error.message}`))
+      .finally(() => {
+        modelBacklog -= chunk.length;
+        if (modelBacklog + modelBuffer.length > backlogMax) return;
+        for (const wake of roomWaiters) wake();
+        roomWaiters = [];
+      });
   };
+  /** Null while the read model keeps within its bound; else a promise of room. */
+  const modelRoom = (): Promise<void> | null =>
+    modelBacklog + modelBuffer.length <= backlogMax
+      ? null
+      : new Promise((resolve) => roomWaiters.push(resolve));
   const onEvents = (events: readonly EngineEvent[]) => {
     for (const e of events) replayed.push(e);
     if (replayed.length > 2 * KEPT_EVENTS) replayed.splice(0, replayed.length - KEPT_EVENTS);
@@ -310,6 +340,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   );
   sequencer.remember(replayed);
   for (const [key, first, count] of keys) sequencer.replayedKey(key, first, count);
+  sequencer.backpressure = modelRoom;
   sequencer.metrics = {
     journalAppend: (seconds) => metrics.journalAppend.observe(seconds),
     priceDecided: (seconds) => metrics.tickToDecision.observe(seconds),

@@ -24,7 +24,7 @@ export class SqliteReadModel implements ReadModel {
     const pending = pendingRows(events, this.lastSeq);
     if (pending === null) return;
     this.db.transaction(() => {
-      for (const row of pending.rows) this.statement(row.sql).run(...row.params);
+      for (const row of pending.rows) this.statement(row.table.sql).run(...row.params);
     })();
     this.lastSeq = pending.last;
   }
