@@ -82,15 +82,23 @@ for (const l of LAYOUTS)
 if (new Set(TYPE_CODES).size !== Object.keys(COMMAND_FIELDS).length)
   throw new Error("command-codec: TYPE_CODES does not list every command type once");
 
+/** The most bytes a command takes in binary: a header, then at most 16 fields of at most a 255-character string. */
+export const MAX_BINARY_BYTES = 4 + 16 * (2 + STRING_MAX);
+
 /**
- * Bytes `command` takes in binary, or −1 when it must be journaled as JSON. Fields must follow `type` in the
- * contract's order so that decoding rebuilds them in the same order.
+ * Writes `command` in binary at `at` (room for MAX_BINARY_BYTES) and returns the end, or returns −1 when it must be
+ * journaled as JSON (what was written is then garbage, overwritten by the caller). One pass: the fields must follow
+ * `type` in the contract's order, so that decoding rebuilds them in the same order.
  */
-export function binarySize(command: object): number {
+export function writeBinary(command: object, out: Uint8Array, view: DataView, at: number): number {
   const c = command as Record<string, unknown>;
-  const layout = LAYOUT_OF.get(c["type"] as string);
-  if (layout === undefined || typeof c["type"] !== "string") return -1;
-  let size = 4;
+  const type = c["type"];
+  if (typeof type !== "string") return -1;
+  const layout = LAYOUT_OF.get(type);
+  if (layout === undefined) return -1;
+  const fields = layout.fields;
+  let mask = 0;
+  let pos = at + 4;
   let k = -1; // the contract's place of the field before
   let first = true;
   for (const name in c) {
@@ -99,54 +107,36 @@ export function binarySize(command: object): number {
       first = false;
       continue;
     }
-    let at = k + 1;
-    while (at < layout.fields.length && layout.fields[at] !== name) at++;
-    if (at === layout.fields.length) return -1; // unknown, repeated or out of order
-    k = at;
+    let f = k + 1;
+    while (f < fields.length && fields[f] !== name) f++;
+    if (f === fields.length) return -1; // unknown, repeated or out of order
+    k = f;
+    mask |= 1 << f;
     const v = c[name];
     if (typeof v === "string") {
-      if (v.length > STRING_MAX || !isAscii(v)) return -1;
-      size += 2 + v.length;
-    } else if (typeof v === "number") size += 9;
-    else if (typeof v === "boolean" || v === null) size += 1;
-    else return -1;
-  }
-  return size;
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-/** Writes `command` (binarySize ≥ 0) at `at`; returns the end. */
-export function writeBinary(command: object, out: Buffer, at: number): number {
-  const c = command as Record<string, unknown>;
-  const layout = LAYOUT_OF.get(c["type"] as string) as TypeLayout;
-  out[at] = BINARY;
-  out[at + 1] = layout.code;
-  let mask = 0;
-  let pos = at + 4;
-  let k = -1;
-  for (const name in c) {
-    if (name === "type") continue;
-    let at2 = k + 1;
-    while (layout.fields[at2] !== name) at2++;
-    k = at2;
-    mask |= 1 << k;
-    const v = c[name];
-    if (typeof v === "string") {
+      const n = v.length;
+      if (n > STRING_MAX) return -1;
       out[pos] = STRING;
-      out[pos + 1] = v.length;
-      for (let i = 0; i < v.length; i++) out[pos + 2 + i] = v.charCodeAt(i);
-      pos += 2 + v.length;
+      out[pos + 1] = n;
+      for (let i = 0; i < n; i++) {
+        const ch = v.charCodeAt(i);
+        if (ch > 0x7f) return -1;
+        out[pos + 2 + i] = ch;
+      }
+      pos += 2 + n;
     } else if (typeof v === "number") {
       out[pos] = NUMBER;
-      out.writeDoubleLE(v, pos + 1);
+      view.setFloat64(pos + 1, v, true);
       pos += 9;
-    } else out[pos++] = v === true ? TRUE : v === false ? FALSE : NULL;
+    } else if (v === true) out[pos++] = TRUE;
+    else if (v === false) out[pos++] = FALSE;
+    else if (v === null) out[pos++] = NULL;
+    else return -1;
   }
-  out.writeUInt16LE(mask, at + 2);
+  out[at] = BINARY;
+  out[at + 1] = layout.code;
+  out[at + 2] = mask & 0xff;
+  out[at + 3] = mask >>> 8;
   return pos;
 }
 

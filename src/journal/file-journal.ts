@@ -26,7 +26,7 @@ import {
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { binarySize, writeBinary } from "./command-codec.js";
+import { MAX_BINARY_BYTES, writeBinary } from "./command-codec.js";
 import { crc32c } from "./crc32c.js";
 import { JournalRecords } from "./journal-records.js";
 
@@ -189,41 +189,45 @@ export type JournalInput = string | object;
 
 /** One batch as it is written (records, then the commit marker, in one buffer) and its records, to apply. */
 export function encodeBatch(inputs: readonly JournalInput[]): { bytes: Buffer; records: JournalRecords } {
-  const sizes = new Int32Array(inputs.length);
-  const texts: (string | null)[] = new Array<string | null>(inputs.length).fill(null);
-  let bound = COMMIT_SIZE;
+  let out = Buffer.allocUnsafe(1024 + inputs.length * 96);
+  let view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const ends = new Uint32Array(inputs.length);
+  let pos = 0;
+  const room = (bytes: number) => {
+    if (pos + bytes + COMMIT_SIZE <= out.length) return;
+    const larger = Buffer.allocUnsafe(Math.max(out.length * 2, pos + bytes + COMMIT_SIZE));
+    out.copy(larger, 0, 0, pos);
+    out = larger;
+    view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  };
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i] as JournalInput;
-    const size = typeof input === "string" ? -1 : binarySize(input);
-    sizes[i] = size;
-    if (size >= 0) bound += RECORD_HEADER + size;
-    else {
-      const text = typeof input === "string" ? input : JSON.stringify(input);
-      texts[i] = text;
-      bound += RECORD_HEADER + 3 * text.length; // UTF-8: at most 3 bytes per UTF-16 unit
-    }
-  }
-  const out = Buffer.allocUnsafe(bound);
-  const records = new JournalRecords(out);
-  let pos = 0;
-  for (let i = 0; i < inputs.length; i++) {
     const start = pos + RECORD_HEADER;
-    const text = texts[i] ?? null;
-    const end =
-      text === null ? writeBinary(inputs[i] as object, out, start) : start + out.write(text, start, "utf8");
+    room(RECORD_HEADER + MAX_BINARY_BYTES);
+    let end = typeof input === "string" ? -1 : writeBinary(input, out, view, start);
+    if (end < 0) {
+      const text = typeof input === "string" ? input : JSON.stringify(input);
+      room(RECORD_HEADER + 3 * text.length); // UTF-8: at most 3 bytes per UTF-16 unit
+      end = start + out.write(text, start, "utf8");
+    }
     const length = end - start;
     if (length > MAX_RECORD_BYTES)
       throw new RangeError(`journal: a record of ${length} bytes is over the limit`);
     if (length === 0) throw new RangeError("journal: an empty record");
-    out.writeUInt32LE(RECORD_MAGIC, pos);
-    out.writeUInt32LE(length, pos + 4);
-    records.push(start, end);
+    view.setUint32(pos, RECORD_MAGIC, true);
+    view.setUint32(pos + 4, length, true);
+    ends[i] = end;
     pos = end;
   }
-  out.writeUInt32LE(COMMIT_MAGIC, pos);
-  out.writeUInt32LE(inputs.length, pos + 4);
-  out.writeUInt32LE(crc32c(out, 0, pos), pos + 8);
-  out.writeUInt32LE(crc32c(out, pos, pos + 12), pos + 12);
+  view.setUint32(pos, COMMIT_MAGIC, true);
+  view.setUint32(pos + 4, inputs.length, true);
+  view.setUint32(pos + 8, crc32c(out, 0, pos), true);
+  view.setUint32(pos + 12, crc32c(out, pos, pos + 12), true);
+  const records = new JournalRecords(out);
+  for (let i = 0, start = RECORD_HEADER; i < inputs.length; i++) {
+    records.push(start, ends[i] as number);
+    start = (ends[i] as number) + RECORD_HEADER;
+  }
   return { bytes: out.subarray(0, pos + COMMIT_SIZE), records };
 }
 
