@@ -189,3 +189,53 @@ export function pricesMarket(indices, sources) {
     })),
   };
 }
+
+/**
+ * The restart benches' engine: one perpetual, `accounts` accounts each with a deposit of 1,000 USDC, and `holders`
+ * of them (in pairs) holding 0.1 BTC-PERP against each other. Returns it with its configuration and the number of
+ * commands applied.
+ */
+export function accountsEngine(loadConfig, Engine, accounts, holders) {
+  const loaded = loadConfig({
+    quoteAsset: "USDC",
+    assets: [{ id: "USDC", decimals: 6 }],
+    indices: [{ id: "BTC-USD", sources: [{ id: "a", weight: "1" }], minSources: 1, staleAfterMs: 3_600_000 }],
+    instruments: [
+      {
+        symbol: "BTC-PERP",
+        kind: "perpetual",
+        index: "BTC-USD",
+        settlementAsset: "USDC",
+        contractSize: "1",
+        tickSize: "0.5",
+        lotSize: "0.001",
+        mark: { method: "index" },
+        marginTiers: [{ upToNotional: "100000000", initial: "0.05", maintenance: "0.025" }],
+      },
+    ],
+  });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+  const config = loaded.config;
+  const engine = new Engine(config);
+  const t0 = 1_700_000_000_000;
+  let cause = 0;
+  const sink = [];
+  const apply = (command) => {
+    engine.applyInto(command, ++cause, sink);
+    sink.length = 0;
+  };
+  apply({ type: "price", ts: t0, index: "BTC-USD", source: "a", price: "20000", sourceTs: t0 });
+  for (let a = 0; a < accounts; a++)
+    apply({ type: "deposit", ts: t0, account: `acct${a}`, asset: "USDC", amount: "1000" });
+  for (let a = 0; a < holders; a += 2)
+    apply({
+      type: "fill",
+      ts: t0,
+      symbol: "BTC-PERP",
+      buyer: `acct${a}`,
+      seller: `acct${a + 1}`,
+      qty: "0.1",
+      price: "20000",
+    });
+  return { engine, config, cause };
+}

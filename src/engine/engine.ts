@@ -4,6 +4,8 @@ import type { AssetConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal, parseDecimal } from "../kernel/decimal.js";
 import { AssertionError, assert, type DomainError, describeValue, domainError } from "../kernel/errors.js";
 import { isId, parseId } from "../kernel/ids.js";
+import { type Captured, materialize } from "../kernel/snapshot-lazy.js";
+import { complete, type Steps } from "../kernel/steps.js";
 import { parseTimestamp } from "../kernel/time.js";
 import { wadToRaw } from "../kernel/wad.js";
 import { INSURANCE, Ledger, type LedgerSnapshot, reserved, SYSTEM_ACCOUNTS } from "../ledger/ledger.js";
@@ -24,7 +26,7 @@ import { type AccountEvent, BALANCE_REASONS, type EngineEvent, type EventSink } 
 import { Expiry, type ExpirySnapshot } from "./expiry.js";
 import { Funding, type FundingSnapshot } from "./funding.js";
 import { Liquidator } from "./liquidator.js";
-import { stateHash } from "./state-hash.js";
+import { stateHashSteps } from "./state-hash.js";
 import { Trading } from "./trading.js";
 
 export interface EngineOptions {
@@ -52,6 +54,19 @@ const AMOUNT_FIELD: Readonly<Record<MoneyCommand, string>> = {
 };
 
 export const SNAPSHOT_FORMAT = "plimsoll-engine/1";
+
+type LedgerCapture = ReturnType<Ledger["capture"]>;
+type PositionsCapture = ReturnType<Positions["capture"]>;
+
+/** The state at one command boundary, to be written while the engine goes on (see `Engine.capture`). */
+export interface EngineCapture {
+  /** Encodes (materialize, or JSON.stringify) to what `Engine.snapshot()` gave at the capture. */
+  readonly snapshot: Captured<EngineSnapshot>;
+  /** Runs to the state hash the engine had at the capture. */
+  readonly stateHash: Steps<string>;
+  /** Done with both: the copies' memory may serve the next capture. Neither may be used after. */
+  readonly release: () => void;
+}
 
 /** Everything `Engine.snapshot` records. */
 export interface EngineSnapshot {
@@ -238,6 +253,14 @@ export class Engine {
    * same state hash). Not for hot paths: it copies everything.
    */
   snapshot(): EngineSnapshot {
+    const ledger = this.ledger.capture();
+    const snapshot = materialize<EngineSnapshot>(this.captureSnapshot(ledger, this.positions.capture()));
+    ledger.release();
+    return snapshot;
+  }
+
+  /** The snapshot as it stands now, its per-account, per-position and per-order arrays encoded later. */
+  private captureSnapshot(ledger: LedgerCapture, positions: PositionsCapture): Captured<EngineSnapshot> {
     return {
       format: SNAPSHOT_FORMAT,
       now: this.now,
@@ -245,14 +268,14 @@ export class Engine {
       lastCause: this.lastCause,
       commandCount: this.commandCount,
       rejectedCount: this.rejectedCount,
-      ledger: this.ledger.snapshot(),
-      positions: this.positions.snapshot(),
-      books: this.books.snapshot(),
+      ledger: ledger.snapshot,
+      positions: positions.snapshot,
+      books: this.books.capture(),
       prices: this.prices.snapshot(),
       funding: this.funding.snapshot(),
       expiry: this.expiry.snapshot(),
       surfaces: this.surfaces.snapshot(),
-      watch: this.watch.snapshot(),
+      watch: this.watch.capture(),
     };
   }
 
@@ -280,11 +303,43 @@ export class Engine {
 
   /** SHA-256 of the canonical serialisation of the whole engine state. */
   stateHash(): string {
-    return stateHash(this.now, this.ledger, this.prices, this.positions, this.books, [
-      ...this.funding.canonicalLines(),
-      ...this.expiry.canonicalLines(),
-      ...this.watch.canonicalLines((a) => this.ledger.accountId(a)),
-      ...this.surfaces.canonicalLines(),
+    const ledger = this.ledger.capture();
+    const hash = complete(this.hashSteps(ledger, this.positions.capture()));
+    ledger.release();
+    return hash;
+  }
+
+  /**
+   * The state as it stands now, for a snapshot written while the engine goes on: the snapshot with its large
+   * arrays copied raw (encoded as it is written) and the steps of its state hash, which read only copies.
+   */
+  capture(): EngineCapture {
+    const ledger = this.ledger.capture();
+    const positions = this.positions.capture();
+    return {
+      snapshot: this.captureSnapshot(ledger, positions),
+      stateHash: this.hashSteps(ledger, positions),
+      release: ledger.release,
+    };
+  }
+
+  /**
+   * The state hash's steps: the ledger's and the positions' text computed from their copies, every other
+   * module's lines read now (the books, the prices, the jobs: small next to them).
+   */
+  private hashSteps(ledger: LedgerCapture, positions: PositionsCapture): Steps<string> {
+    const accountId = (a: number) => this.ledger.accountId(a);
+    return stateHashSteps(this.now, [
+      ledger.text,
+      [...this.prices.canonicalLines()],
+      positions.text(accountId),
+      [...this.books.canonicalLines(accountId)],
+      [
+        ...this.funding.canonicalLines(),
+        ...this.expiry.canonicalLines(),
+        ...this.watch.canonicalLines(accountId),
+        ...this.surfaces.canonicalLines(),
+      ],
     ]);
   }
 

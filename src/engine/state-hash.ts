@@ -1,27 +1,34 @@
 // The state hash: SHA-256 over a canonical, line-oriented serialisation of the whole engine state.
 // Two engines that applied the same commands hash equal; any difference in state changes the hash.
 import { createHash } from "node:crypto";
-import type { Ledger } from "../ledger/ledger.js";
-import type { Positions } from "../margin/positions.js";
-import type { OrderBooks } from "../orderbook/order-books.js";
-import type { MarketPrices } from "../prices/market-prices.js";
+import type { Steps, TextSteps } from "../kernel/steps.js";
 
 export const STATE_FORMAT = "plimsoll-state/3";
 
-export function stateHash(
+/** Lines hashed between pauses. */
+const LINES_STEP = 2_000;
+
+/**
+ * The hash, in steps, of the state at `now`: its parts in order — the ledger, prices, positions, books, then the
+ * jobs (funding, expiry, margin states, surfaces) — each either text computed in steps or lines read already, all
+ * standing at the same command boundary.
+ */
+export function* stateHashSteps(
   now: number,
-  ledger: Ledger,
-  prices: MarketPrices,
-  positions: Positions,
-  books: OrderBooks,
-  jobs: readonly string[],
-): string {
+  parts: readonly (TextSteps | readonly string[])[],
+): Steps<string> {
   const hash = createHash("sha256");
   hash.update(`${STATE_FORMAT}\nnow ${now}\n`);
-  for (const line of ledger.canonicalLines()) hash.update(`${line}\n`);
-  for (const line of prices.canonicalLines()) hash.update(`${line}\n`);
-  for (const line of positions.canonicalLines((a) => ledger.accountId(a))) hash.update(`${line}\n`);
-  for (const line of books.canonicalLines((a) => ledger.accountId(a))) hash.update(`${line}\n`);
-  for (const line of jobs) hash.update(`${line}\n`);
+  for (const part of parts)
+    if (Array.isArray(part))
+      for (let i = 0; i < part.length; i += LINES_STEP) {
+        hash.update(`${part.slice(i, i + LINES_STEP).join("\n")}\n`);
+        yield;
+      }
+    else
+      for (const text of part as TextSteps) {
+        if (text !== undefined && text !== "") hash.update(text);
+        yield;
+      }
   return hash.digest("hex");
 }

@@ -8,7 +8,8 @@
 import type { AssetConfig, InstrumentConfig, MarketConfig } from "../config/types.js";
 import { formatDecimal } from "../kernel/decimal.js";
 import { assert } from "../kernel/errors.js";
-import { decodeArray, type Encoded, encodeArray } from "../kernel/snapshot-codec.js";
+import { decodeArray, type Encoded } from "../kernel/snapshot-codec.js";
+import { type Captured, type LazyArray, lazyNumbers, materialize } from "../kernel/snapshot-lazy.js";
 import { WAD, wadMul, wadOf, wadToRaw } from "../kernel/wad.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { AccountFigures, AccountMargin } from "../margin/account-margin.js";
@@ -387,13 +388,18 @@ export class MarginWatch {
   /** Canonical text for the state hash: accounts not healthy or frozen. */
   /** The margin states for a snapshot: per account, the flagged list in its order, decisions, the sweep's feed. */
   snapshot(): MarginWatchSnapshot {
+    return materialize<MarginWatchSnapshot>(this.capture());
+  }
+
+  /** The snapshot as it stands now, its per-account arrays copied and encoded later (snapshot-lazy.ts). */
+  capture(): Captured<MarginWatchSnapshot> {
     const n = Math.min(this.state.length, this.host.ledger.accountCount);
     return {
-      state: encodeArray(this.state, n) as number[],
-      frozen: encodeArray(this.frozen, n) as number[],
-      frozenSince: encodeArray(this.frozenSince, n),
-      overridden: encodeArray(this.overridden, n) as number[],
-      risk: encodeArray(this.risk, n),
+      state: lazyNumbers(this.state.slice(0, n)) as LazyArray<number>,
+      frozen: lazyNumbers(this.frozen.slice(0, n)) as LazyArray<number>,
+      frozenSince: lazyNumbers(this.frozenSince.slice(0, n)),
+      overridden: lazyNumbers(this.overridden.slice(0, n)) as LazyArray<number>,
+      risk: lazyNumbers(this.risk.slice(0, n)),
       flagged: [...this.flaggedList],
       decisions: [...this.decision],
       feed: this.feed.snapshot(),

@@ -4,7 +4,14 @@
 //   linear:  exposure = lots × lotSize × contractSize (base units);  entryValue = Σ exposure_i × price_i  (quote)
 //   inverse: exposure = lots × lotSize × contractSize (quote units); entryValue = Σ exposure_i / price_i  (base)
 import { AssertionError, assert } from "../kernel/errors.js";
-import { encodeArray, encodeBigints } from "../kernel/snapshot-codec.js";
+import {
+  type Captured,
+  type LazyArray,
+  lazyBigints,
+  lazyNumbers,
+  materialize,
+} from "../kernel/snapshot-lazy.js";
+import { sortSteps, TEXT_PIECE, type TextSteps } from "../kernel/steps.js";
 import { wadDiv, wadMul } from "../kernel/wad.js";
 
 /** Explicit limits: slots per account (positions and mode settings) and instruments an account key can name. */
@@ -267,19 +274,41 @@ export class Positions {
 
   /** The state for a snapshot: every slot in number order (numbers are kept), and the accounts in portfolio mode. */
   snapshot(): PositionsSnapshot {
+    return materialize<PositionsSnapshot>(this.capture().snapshot);
+  }
+
+  /**
+   * The positions as they stand now, their slots copied once for both: the snapshot (encoded later,
+   * snapshot-lazy.ts) and the state hash's text (computed later in steps, naming accounts by `accountId`).
+   */
+  capture(): {
+    snapshot: Captured<PositionsSnapshot>;
+    text: (accountId: (account: number) => string) => TextSteps;
+  } {
     const n = this.count;
+    const slots: SlotCopies = {
+      account: this.accountOf.slice(0, n),
+      instrument: this.instrumentOf.slice(0, n),
+      lots: this.lotsOf.slice(0, n),
+      entryValue: this.entryValueOf.slice(0, n),
+      isolated: this.isolatedOf.slice(0, n),
+      leverage: this.leverageOf.slice(0, n),
+    };
     const portfolio: number[] = [];
     for (let a = 0; a < this.portfolioOf.length; a++) if (this.portfolioOf[a] === 1) portfolio.push(a);
     return {
-      account: encodeArray(this.accountOf, n) as number[],
-      instrument: encodeArray(this.instrumentOf, n) as number[],
-      lots: encodeArray(this.lotsOf, n) as number[],
-      entryValue: encodeBigints(this.entryValueOf, n),
-      isolated: encodeArray(this.isolatedOf, n) as number[],
-      leverage: encodeBigints(this.leverageOf, n),
-      openLots: encodeArray(this.openLotsOf, 2 * n) as number[],
-      openValue: encodeBigints(this.openValueOf, 2 * n),
-      portfolio,
+      snapshot: {
+        account: lazyNumbers(slots.account) as LazyArray<number>,
+        instrument: lazyNumbers(slots.instrument) as LazyArray<number>,
+        lots: lazyNumbers(slots.lots) as LazyArray<number>,
+        entryValue: lazyBigints(slots.entryValue),
+        isolated: lazyNumbers(slots.isolated) as LazyArray<number>,
+        leverage: lazyBigints(slots.leverage),
+        openLots: lazyNumbers(this.openLotsOf.slice(0, 2 * n)) as LazyArray<number>,
+        openValue: lazyBigints(this.openValueOf.slice(0, 2 * n)),
+        portfolio,
+      },
+      text: (accountId) => positionsText(slots, portfolio, accountId),
     };
   }
 
@@ -300,21 +329,6 @@ export class Positions {
       }
     }
     for (const account of s.portfolio) this.setPortfolio(account, true);
-  }
-
-  /** Canonical text for the state hash: non-default slots in account, then instrument, order. */
-  *canonicalLines(accountId: (account: number) => string): Generator<string> {
-    const slots: number[] = [];
-    for (let s = 0; s < this.count; s++)
-      if (this.lotsOf[s] !== 0 || this.isolatedOf[s] !== 0 || this.leverageOf[s] !== 0n) slots.push(s);
-    const key = (s: number) => `${accountId(this.accountOf[s] as number)}\u0000${this.instrumentOf[s]}`;
-    slots.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-    for (const s of slots)
-      yield `position ${accountId(this.accountOf[s] as number)} ${this.instrumentOf[s]} ${this.lotsOf[s]} ${this.entryValueOf[s]} ${this.isolatedOf[s]} ${this.leverageOf[s]}`;
-    const portfolio: string[] = [];
-    for (let a = 0; a < this.portfolioOf.length; a++)
-      if (this.portfolioOf[a] === 1) portfolio.push(accountId(a));
-    for (const id of portfolio.sort()) yield `margin.mode ${id} portfolio`;
   }
 
   private grow(capacity: number): void {
@@ -359,4 +373,55 @@ export class Positions {
  */
 function fillValue(exposure: bigint, price: bigint, inverse: boolean): bigint {
   return inverse ? wadDiv(exposure, price, "floor") : wadMul(exposure, price, "ceil");
+}
+
+/** Copies of the slots' fields a state hash reads. */
+interface SlotCopies {
+  readonly account: Int32Array;
+  readonly instrument: Int32Array;
+  readonly lots: Float64Array;
+  readonly entryValue: readonly bigint[];
+  readonly isolated: Uint8Array;
+  readonly leverage: readonly bigint[];
+}
+
+/** Slots scanned between pauses. */
+const SCAN_STEP = 50_000;
+
+/**
+ * Canonical text for the state hash: non-default slots in account, then instrument, order; then the accounts in
+ * portfolio mode, by id.
+ */
+function* positionsText(
+  p: SlotCopies,
+  portfolio: readonly number[],
+  accountId: (account: number) => string,
+): TextSteps {
+  const slots: number[] = [];
+  const keys: string[] = [];
+  for (let s = 0; s < p.account.length; s++) {
+    if (p.lots[s] !== 0 || p.isolated[s] !== 0 || p.leverage[s] !== 0n) {
+      slots.push(s);
+      keys.push(`${accountId(p.account[s] as number)}\u0000${p.instrument[s]}`);
+    }
+    if (s % SCAN_STEP === SCAN_STEP - 1) yield;
+  }
+  let text = "";
+  for (const i of yield* sortSteps(keys, keys.length)) {
+    const s = slots[i] as number;
+    text += `position ${accountId(p.account[s] as number)} ${p.instrument[s]} ${p.lots[s]} ${p.entryValue[s]} ${p.isolated[s]} ${p.leverage[s]}\n`;
+    if (text.length >= TEXT_PIECE) {
+      yield text;
+      text = "";
+    }
+  }
+  const ids = portfolio.map(accountId);
+  for (const i of yield* sortSteps(ids, ids.length)) {
+    text += `margin.mode ${ids[i]} portfolio\n`;
+    if (text.length >= TEXT_PIECE) {
+      yield text;
+      text = "";
+    }
+  }
+  yield text;
 }

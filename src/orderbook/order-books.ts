@@ -5,7 +5,7 @@
 // O(log n) for a new one, cancel O(1). Matching is driven by the engine, which decides each fill (margin, self-
 // trade prevention) and calls `fill`: the book only keeps the queue.
 import { assert } from "../kernel/errors.js";
-import { encodeArray } from "../kernel/snapshot-codec.js";
+import { type Captured, type LazyArray, lazyNumbers, materialize } from "../kernel/snapshot-lazy.js";
 import { LevelHeap } from "./level-heap.js";
 
 export const BUY = 0;
@@ -157,33 +157,40 @@ export class OrderBooks {
    * since an account's orders are cancelled in slot order), and each side's level map and heap.
    */
   snapshot(): OrderBooksSnapshot {
+    return materialize<OrderBooksSnapshot>(this.capture());
+  }
+
+  /** The snapshot as it stands now, its per-order, per-level and per-account arrays copied and encoded later. */
+  capture(): Captured<OrderBooksSnapshot> {
     const n = this.orderIds.length;
     const l = this.levelHigh;
+    const copy = (values: Int32Array | Uint8Array | Float64Array, length: number) =>
+      lazyNumbers(values.slice(0, length)) as LazyArray<number>;
     return {
       orders: {
-        account: encodeArray(this.orderAccount, n) as number[],
-        book: encodeArray(this.orderBook, n) as number[],
-        side: encodeArray(this.orderSide, n) as number[],
-        price: encodeArray(this.orderPrice, n) as number[],
-        lots: encodeArray(this.orderLots, n) as number[],
-        level: encodeArray(this.orderLevel, n) as number[],
-        prev: encodeArray(this.orderPrev, n) as number[],
-        next: encodeArray(this.orderNext, n) as number[],
-        flags: encodeArray(this.orderFlags, n) as number[],
-        ids: [...this.orderIds],
-        free: [...this.freeOrders],
+        account: copy(this.orderAccount, n),
+        book: copy(this.orderBook, n),
+        side: copy(this.orderSide, n),
+        price: copy(this.orderPrice, n),
+        lots: copy(this.orderLots, n),
+        level: copy(this.orderLevel, n),
+        prev: copy(this.orderPrev, n),
+        next: copy(this.orderNext, n),
+        flags: copy(this.orderFlags, n),
+        ids: this.orderIds.slice(),
+        free: this.freeOrders.slice(),
         used: this.usedOrders,
       },
       levels: {
-        price: encodeArray(this.levelPrice, l) as number[],
-        head: encodeArray(this.levelHead, l) as number[],
-        tail: encodeArray(this.levelTail, l) as number[],
-        lots: encodeArray(this.levelLots, l) as number[],
-        count: encodeArray(this.levelCount, l) as number[],
-        free: [...this.freeLevels],
+        price: copy(this.levelPrice, l),
+        head: copy(this.levelHead, l),
+        tail: copy(this.levelTail, l),
+        lots: copy(this.levelLots, l),
+        count: copy(this.levelCount, l),
+        free: this.freeLevels.slice(),
       },
       sides: this.sides.map((s) => ({ levels: [...s.levels], heap: s.heap.snapshot(), live: s.live })),
-      open: encodeArray(this.openOf) as number[],
+      open: copy(this.openOf, this.openOf.length),
     };
   }
 

@@ -13,6 +13,7 @@ import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
 import type { ReadModel } from "./read-model.js";
 import { type Journal, MAX_KEYS, Sequencer } from "./sequencer.js";
+import { snapshotText } from "./snapshot-writer.js";
 import { loadSnapshot, writeSnapshot } from "./snapshots.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
@@ -297,12 +298,15 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       await model?.apply([]); // what is queued for the read model is written
       flushModel(); // and what was applied meanwhile (SQLite writes at once)
       const seq = sequencer.applied;
-      if (source === undefined) writeSnapshot(options.dir, engine, seq);
+      // Taken here, at the command boundary; encoded and written in slices while the engine goes on.
+      if (source === undefined) await writeSnapshot(options.dir, engine, seq);
       else {
-        // Read together at one command boundary: the state, its hash, and the stream position it stands at.
-        const body = JSON.stringify(engine.snapshot());
+        // Read together at one command boundary: the state (its hash computed with the body) and the stream
+        // position it stands at.
+        const capture = engine.capture();
         const streamSeq = (journal as NatsJournal).lastSequence;
-        await options.snapshotStore?.saveSnapshot(seq, streamSeq, engine.stateHash(), body);
+        const body = await snapshotText(capture);
+        await options.snapshotStore?.saveSnapshot(seq, streamSeq, body.stateHash, body.text);
       }
       snapshotAt = seq;
     } catch (error) {
