@@ -11,13 +11,12 @@ import pg from "pg";
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
-import { machine, median } from "./workload.mjs";
+import { accountsEngine, machine, median } from "./workload.mjs";
 
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
 const ACCOUNTS = 1_000_000;
 const HOLDERS = 10_000;
 const RUNS = 3;
-const T0 = 1_700_000_000_000;
 
 const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
 try {
@@ -27,58 +26,7 @@ try {
   process.exit(0);
 }
 
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [{ id: "USDC", decimals: 6 }],
-  indices: [{ id: "BTC-USD", sources: [{ id: "a", weight: "1" }], minSources: 1, staleAfterMs: 3_600_000 }],
-  instruments: [
-    {
-      symbol: "BTC-PERP",
-      kind: "perpetual",
-      index: "BTC-USD",
-      settlementAsset: "USDC",
-      contractSize: "1",
-      tickSize: "0.5",
-      lotSize: "0.001",
-      mark: { method: "index" },
-      marginTiers: [{ upToNotional: "100000000", initial: "0.05", maintenance: "0.025" }],
-    },
-  ],
-});
-if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-const config = loaded.config;
-const engine = new Engine(config);
-let cause = 0;
-engine.applyInto(
-  { type: "price", ts: T0, index: "BTC-USD", source: "a", price: "20000", sourceTs: T0 },
-  ++cause,
-  [],
-);
-const sink = [];
-for (let a = 0; a < ACCOUNTS; a++) {
-  engine.applyInto(
-    { type: "deposit", ts: T0, account: `acct${a}`, asset: "USDC", amount: "1000" },
-    ++cause,
-    sink,
-  );
-  sink.length = 0;
-}
-for (let a = 0; a < HOLDERS; a += 2) {
-  engine.applyInto(
-    {
-      type: "fill",
-      ts: T0,
-      symbol: "BTC-PERP",
-      buyer: `acct${a}`,
-      seller: `acct${a + 1}`,
-      qty: "0.1",
-      price: "20000",
-    },
-    ++cause,
-    sink,
-  );
-  sink.length = 0;
-}
+const { engine, config, cause } = accountsEngine(loadConfig, Engine, ACCOUNTS, HOLDERS);
 const hash = engine.stateHash();
 
 const seconds = (from) => Number(process.hrtime.bigint() - from) / 1e9;
