@@ -23,7 +23,7 @@ function keep(w: number, n: number): number {
  * them, are masked off), so a repeated id or price costs a few loads and compares and allocates nothing.
  */
 export function asciiString(bytes: Uint8Array, view: DataView, start: number, length: number): string {
-  if (length > INTERNED_MAX || start + INTERNED_MAX > bytes.length) return build(bytes, start, length);
+  if (length > INTERNED_MAX || start + INTERNED_MAX > bytes.length) return asciiText(bytes, start, length);
   const w0 = keep(view.getInt32(start, true), length);
   const w1 = length > 4 ? keep(view.getInt32(start + 4, true), length - 4) : 0;
   const w2 = length > 8 ? keep(view.getInt32(start + 8, true), length - 8) : 0;
@@ -42,7 +42,7 @@ export function asciiString(bytes: Uint8Array, view: DataView, start: number, le
     words[k + 3] === w3
   )
     return cached[slot] as string;
-  const made = build(bytes, start, length);
+  const made = asciiText(bytes, start, length);
   lengths[slot] = length;
   words[k] = w0;
   words[k + 1] = w1;
@@ -52,12 +52,8 @@ export function asciiString(bytes: Uint8Array, view: DataView, start: number, le
   return made;
 }
 
-/** The string of bytes[start, start + length) (ASCII), made afresh: for values that seldom repeat. */
-export function asciiText(bytes: Uint8Array, start: number, length: number): string {
-  return build(bytes, start, length);
-}
-
-function build(b: Uint8Array, p: number, n: number): string {
+/** The string of bytes[p, p + n) (ASCII), made afresh: for values that seldom repeat. */
+export function asciiText(b: Uint8Array, p: number, n: number): string {
   const c = String.fromCharCode;
   switch (n) {
     case 0:
@@ -110,6 +106,6 @@ function build(b: Uint8Array, p: number, n: number): string {
       );
     default:
       // Eight at a time: a few concatenations of flat pieces, cheaper than one per character.
-      return build(b, p, 8) + build(b, p + 8, n - 8);
+      return asciiText(b, p, 8) + asciiText(b, p + 8, n - 8);
   }
 }

@@ -100,9 +100,9 @@ export class JournalRecords {
   }
 
   /** Every record as JSON text. */
-  texts(from = 0): string[] {
+  texts(): string[] {
     const out: string[] = [];
-    for (let i = from; i < this.count; i++) out.push(this.text(i));
+    for (let i = 0; i < this.count; i++) out.push(this.text(i));
     return out;
   }
 
