@@ -309,6 +309,12 @@ export class Engine {
     return hash;
   }
 
+  /** The state hash as it stands now, computed in steps from copies while the engine goes on (`capture`, hash only). */
+  captureStateHash(): { readonly stateHash: Steps<string>; readonly release: () => void } {
+    const ledger = this.ledger.capture();
+    return { stateHash: this.hashSteps(ledger, this.positions.capture()), release: ledger.release };
+  }
+
   /**
    * The state as it stands now, for a snapshot written while the engine goes on: the snapshot with its large
    * arrays copied raw (encoded as it is written) and the steps of its state hash, which read only copies.

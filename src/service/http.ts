@@ -6,6 +6,7 @@ import type { Engine } from "../engine/engine.js";
 import type { EventStream } from "./event-stream.js";
 import type { Metrics } from "./metrics.js";
 import { MAX_KEY_LENGTH, Overloaded, type Sequencer } from "./sequencer.js";
+import { StateHashReader } from "./state-hash-reader.js";
 
 /** Explicit limits: a request's body and its commands. */
 export const BODY_LIMIT = 4 << 20;
@@ -112,7 +113,8 @@ export async function httpApi(
     return metrics.render(engine.observe(), stream.count);
   });
 
-  app.get("/v1/state/hash", async () => ({ seq: sequencer.applied, stateHash: engine.stateHash() }));
+  const hashes = new StateHashReader(engine, () => sequencer.applied);
+  app.get("/v1/state/hash", () => hashes.read());
   app.get("/healthz", async () => ({ status: "ok", seq: sequencer.applied }));
   return app;
 }
