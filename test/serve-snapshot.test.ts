@@ -5,7 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { loadConfig } from "../src/config/load.js";
+import { GONE } from "../src/service/http.js";
 import { replayStore, serve } from "../src/service/serve.js";
 import { ROOT } from "./plimsoll-run.js";
 
@@ -66,6 +68,45 @@ describe("snapshots", () => {
     ).toBe(true);
     expect(logs).toContain("snapshot at 12 loaded; 23 commands replayed");
     expect(service.engine.stateHash()).toBe(full);
+    await service.close();
+  });
+
+  it("after a start from a snapshot, a catch-up reaching before it is refused (410, close 4410), not served with a gap", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-snap-gone-"));
+    const options = { config, dir, port: 0, host: "127.0.0.1", log: () => undefined, snapshotEvery: 1_000 };
+    let service = await serve(options);
+    const post = (from: number, to: number) =>
+      fetch(`http://127.0.0.1:${service.port}/v1/commands`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson" },
+        body: Array.from({ length: to - from }, (_, i) => command(from + i)).join("\n"),
+      });
+    await post(0, 20);
+    const events = service.engine.stats.events;
+    const base = () => `http://127.0.0.1:${service.port}`;
+    expect((await fetch(`${base()}/v1/events?after=0`)).status).toBe(200);
+    await service.close(); // snapshot at shutdown: the events before it are not in memory after the start
+    service = await serve(options);
+    const refused = await fetch(`${base()}/v1/events?after=3`);
+    expect(refused.status).toBe(410);
+    expect(await refused.json()).toEqual({
+      error: `after: events 4 to ${events} are no longer kept; the oldest kept is ${events + 1}`,
+      oldest: events + 1,
+    });
+    expect(await (await fetch(`${base()}/v1/events?after=${events}`)).json()).toEqual({ events: [] });
+    const ws = new WebSocket(`ws://127.0.0.1:${service.port}/v1/stream?after=0`);
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+    expect(closed).toEqual({
+      code: GONE,
+      reason: `after: events 1 to ${events} are no longer kept; the oldest kept is ${events + 1}`,
+    });
+    await post(20, 21);
+    const next = (await (await fetch(`${base()}/v1/events?after=${events}`)).json()) as {
+      events: { seq: number }[];
+    };
+    expect(next.events[0]?.seq).toBe(events + 1);
     await service.close();
   });
 });

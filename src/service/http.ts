@@ -13,6 +13,13 @@ export const BODY_LIMIT = 4 << 20;
 export const BATCH_LIMIT = 10_000;
 const EVENTS_PAGE = 10_000;
 
+/** WebSocket close code (application range) for a catch-up whose events are no longer kept: HTTP's 410. */
+export const GONE = 4410;
+
+/** Why a catch-up from `after` cannot be served: its first events are gone (kept: the last ~100,000 since the start). */
+const gone = (after: number, oldest: number) =>
+  `after: events ${after + 1} to ${oldest - 1} are no longer kept; the oldest kept is ${oldest}`;
+
 export async function httpApi(
   engine: Engine,
   sequencer: Sequencer,
@@ -85,7 +92,10 @@ export async function httpApi(
       return reply
         .code(400)
         .send({ error: `after: ${JSON.stringify(request.query.after)} is not a seq (an integer ≥ 0)` });
-    return { events: sequencer.eventsAfter(after, EVENTS_PAGE) };
+    const events = sequencer.eventsAfter(after, EVENTS_PAGE);
+    if (events === null)
+      return reply.code(410).send({ error: gone(after, sequencer.oldestKept), oldest: sequencer.oldestKept });
+    return { events };
   });
 
   app.get<{ Querystring: { after?: string } }>("/v1/stream", { websocket: true }, (socket, request) => {
@@ -94,7 +104,12 @@ export async function httpApi(
       socket.close(1008, "after: not a seq (an integer ≥ 0)");
       return;
     }
-    stream.add(socket, after === null ? [] : sequencer.eventsAfter(after, EVENTS_PAGE));
+    const backlog = after === null ? [] : sequencer.eventsAfter(after, EVENTS_PAGE);
+    if (backlog === null) {
+      socket.close(GONE, gone(after as number, sequencer.oldestKept)); // well under a close reason's 123 bytes
+      return;
+    }
+    stream.add(socket, backlog);
   });
 
   // Promotion of a hot standby (`serve --follow`): once the leader is stopped, the standby applies what is left

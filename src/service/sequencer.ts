@@ -181,15 +181,25 @@ export class Sequencer {
     return lists;
   }
 
+  /** The seq of the oldest event kept (one past the last event when none is kept). */
+  get oldestKept(): number {
+    return this.recent[0]?.seq ?? this.engine.stats.events + 1;
+  }
+
   /** Keeps the events of replayed commands too, so that `GET /v1/events` covers them. */
   remember(events: readonly EngineEvent[]): void {
     for (const e of events) this.recent.push(e);
     if (this.recent.length > this.keep * 2) this.recent.splice(0, this.recent.length - this.keep);
   }
 
-  /** Kept events with seq > after, at most `limit`. */
-  eventsAfter(after: number, limit: number): EngineEvent[] {
+  /**
+   * Kept events with seq > after, at most `limit`; null when some of them are no longer kept (older than the
+   * last ~`keep`, or from before the snapshot a start restored): a reader must not take a gap for "no events".
+   */
+  eventsAfter(after: number, limit: number): EngineEvent[] | null {
     const list = this.recent;
+    if (after < this.engine.stats.events && !(list.length > 0 && (list[0] as EngineEvent).seq <= after + 1))
+      return null;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
