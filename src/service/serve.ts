@@ -121,16 +121,20 @@ export function applyRecords(
   return engine;
 }
 
-/** Reads a store's journal (readJournalSync); an unacknowledged tail cut off is said in a log line. */
+/**
+ * Reads a store's journal (readJournalSync); an unacknowledged tail is said in a log line: cut off by the store's
+ * owner at its start (`repair`), left in place by a reader beside it.
+ */
 function readJournalLogged(
   dir: string,
   log: (line: string) => void,
   onRecords: (records: JournalRecords, first: number) => void,
+  repair = false,
 ) {
-  const read = readJournalSync(dir, onRecords);
+  const read = readJournalSync(dir, onRecords, repair);
   if (read.dropped !== null)
     log(
-      `journal: dropped ${read.dropped.bytes} bytes of an unacknowledged tail at byte ${read.dropped.at} (${read.dropped.reason})`,
+      `journal: ${repair ? "dropped" : "ignored (read only: left in the file)"} ${read.dropped.bytes} bytes of an unacknowledged tail at byte ${read.dropped.at} (${read.dropped.reason})`,
     );
   return read;
 }
@@ -252,16 +256,21 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     }
     const from = snapshot?.seq ?? 0;
     const replaying = snapshot?.engine ?? new Engine(options.config);
-    const read = readJournalLogged(options.dir, options.log, (records, first) => {
-      // The commands the snapshot covers: only their idempotency keys (a keyed command is journaled as JSON).
-      let i = 0;
-      for (; i < records.length && first + i < from; i++) {
-        if (records.isBinary(i)) continue;
-        records.command(i);
-        if (records.key !== null) onKey(records.key, first + i + 1, records.n);
-      }
-      applyRecords(replaying, records, first, onEvents, onKey, i);
-    });
+    const read = readJournalLogged(
+      options.dir,
+      options.log,
+      (records, first) => {
+        // The commands the snapshot covers: only their idempotency keys (a keyed command is journaled as JSON).
+        let i = 0;
+        for (; i < records.length && first + i < from; i++) {
+          if (records.isBinary(i)) continue;
+          records.command(i);
+          if (records.key !== null) onKey(records.key, first + i + 1, records.n);
+        }
+        applyRecords(replaying, records, first, onEvents, onKey, i);
+      },
+      true,
+    );
     if (read.count < from)
       throw new JournalCorruption(
         `journal ${options.dir}: ${read.count} commands, but a snapshot stands at ${from}: acknowledged commands are missing; refusing to start (restore the journal from a replica or backup)`,
