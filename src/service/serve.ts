@@ -13,7 +13,7 @@ import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
 import type { ReadModel } from "./read-model.js";
 import { type Journal, MAX_KEYS, Sequencer } from "./sequencer.js";
-import { snapshotText } from "./snapshot-writer.js";
+import { writeBody } from "./snapshot-writer.js";
 import { loadSnapshot, writeSnapshot } from "./snapshots.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
@@ -42,9 +42,18 @@ export interface ServeOptions {
   readonly snapshotStore?: SnapshotStore;
 }
 
+/**
+ * A snapshot's body, written through `write` a chunk at a time as it is built (`write` is done with the bytes when
+ * it resolves); resolves to the state hash it stands for.
+ */
+export type SnapshotBody = (
+  write: (bytes: Uint8Array) => Promise<void>,
+) => Promise<{ readonly stateHash: string }>;
+
 /** Snapshots kept beside a journal on NATS: each with its seq (commands) and the stream sequence it stands at. */
 export interface SnapshotStore {
-  saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void>;
+  /** Stores the body in pieces as `body` writes it: never as one string (one is tens of MB). */
+  saveSnapshot(seq: number, streamSeq: number, body: SnapshotBody): Promise<void>;
   /** Newest first; a body is read only when asked for (one is tens of MB). */
   snapshots(): Promise<StoredSnapshot[]>;
 }
@@ -63,9 +72,18 @@ async function storedSnapshot(
 ): Promise<{ engine: Engine; seq: number; streamSeq: number } | null> {
   if (options.snapshotStore === undefined) return null;
   for (const s of await options.snapshotStore.snapshots()) {
+    let body: string;
+    try {
+      body = await s.body();
+    } catch (error) {
+      options.log(
+        `snapshot at ${s.seq}: its body cannot be read (${(error as Error).message}); trying an older one`,
+      );
+      continue;
+    }
     let engine: Engine;
     try {
-      engine = Engine.fromSnapshot(options.config, JSON.parse(await s.body()) as EngineSnapshot);
+      engine = Engine.fromSnapshot(options.config, JSON.parse(body) as EngineSnapshot);
     } catch (error) {
       options.log(
         `snapshot at ${s.seq}: it does not restore (${(error as Error).message}); trying an older one`,
@@ -302,11 +320,14 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       if (source === undefined) await writeSnapshot(options.dir, engine, seq);
       else {
         // Read together at one command boundary: the state (its hash computed with the body) and the stream
-        // position it stands at.
+        // position it stands at. The body goes to the store chunk by chunk as it is built (never as one string).
         const capture = engine.capture();
         const streamSeq = (journal as NatsJournal).lastSequence;
-        const body = await snapshotText(capture);
-        await options.snapshotStore?.saveSnapshot(seq, streamSeq, body.stateHash, body.text);
+        try {
+          await options.snapshotStore?.saveSnapshot(seq, streamSeq, (write) => writeBody(capture, write));
+        } finally {
+          capture.release(); // the writer releases it when done; not if the store failed first, or had one at seq
+        }
       }
       snapshotAt = seq;
     } catch (error) {
