@@ -5,17 +5,26 @@
 // monitorEventLoopDelay maximum), the 99th percentile gap and the longest GC pause among them, the total time and
 // the commands applied meanwhile; and the same probe over as long without a snapshot: the machine's own noise.
 // Each phase starts from a collected heap; each snapshot written must load to the state hash of its seq.
+// Then the same for a snapshot saved to PostgreSQL (127.0.0.1:5432, database test) as `plimsoll serve --store
+// postgres://… --journal nats://…` saves it — the capture, then PostgresReadModel.saveSnapshot, the table already
+// holding the two kept snapshots — each in a fresh schema, dropped afterwards; skipped when PostgreSQL is not
+// reachable. The builds before chunked saves (saveSnapshot taking the body as one string, built by snapshotText) are
+// measured the same way.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import pg from "pg";
 import { loadConfig } from "../dist/config/load.js";
 import { Engine } from "../dist/engine/engine.js";
+import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
+import * as writer from "../dist/service/snapshot-writer.js";
 import { loadSnapshot, writeSnapshot } from "../dist/service/snapshots.js";
 import { accountsEngine, machine, median } from "./workload.mjs";
 
+const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
 const ACCOUNTS = 1_000_000;
 const HOLDERS = 10_000;
 const RUNS = 3;
@@ -118,3 +127,66 @@ console.log(
 console.log(
   `snapshot-write  no snapshot (noise floor): longest event-loop block ${ms(of(quiet, "longest"))}, p99 gap ${ms(of(quiet, "p99"))}, longest GC pause ${ms(of(quiet, "gcMax"))}`,
 );
+
+// PostgreSQL: the save as serve's snapshotNow makes it, the engine going on meanwhile.
+const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+const reachable = await admin.connect().then(
+  () => true,
+  () => false,
+);
+/** The build's API: the body as one string (before), or written through the store in chunks. */
+const wholeString = PostgresReadModel.prototype.saveSnapshot.length === 4;
+const saveText = (store, seq, hash, text) =>
+  wholeString
+    ? store.saveSnapshot(seq, seq, hash, text)
+    : store.saveSnapshot(seq, seq, async (write) => {
+        await write(Buffer.from(text, "utf8"));
+        return { stateHash: hash };
+      });
+const saveCapture = async (store, seq) => {
+  const capture = engine.capture();
+  try {
+    if (!wholeString) return await store.saveSnapshot(seq, seq, (write) => writer.writeBody(capture, write));
+    const body = await writer.snapshotText(capture);
+    await store.saveSnapshot(seq, seq, body.stateHash, body.text);
+  } finally {
+    capture.release();
+  }
+};
+if (!reachable) console.log(`snapshot-write  PostgreSQL at ${PG_URL} not reachable: skipped`);
+else {
+  const saves = [];
+  const pgQuiet = [];
+  const older = JSON.stringify(engine.snapshot());
+  const olderHash = engine.stateHash();
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const schema = `plimsoll_bench_write_${process.pid}_${run}`;
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      try {
+        const store = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
+        for (const back of [2, 1]) await saveText(store, cause - back * 100_000, olderHash, older);
+        const seq = cause;
+        const hash = engine.stateHash();
+        saves.push(await probed(() => saveCapture(store, seq)));
+        const [newest] = await store.snapshots();
+        const restored = Engine.fromSnapshot(config, JSON.parse(await newest.body()));
+        if (newest.seq !== seq || newest.stateHash !== hash || restored.stateHash() !== hash)
+          throw new Error("the PostgreSQL snapshot does not restore to the state at its seq");
+        await store.close();
+        const total = saves.at(-1).total;
+        pgQuiet.push(await probed(() => new Promise((resolve) => setTimeout(resolve, Math.max(total, 200)))));
+      } finally {
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  console.log(
+    `snapshot-write  PostgreSQL saveSnapshot (${wholeString ? "the body as one string" : "the body in chunks"}): longest event-loop block ${ms(of(saves, "longest"))}, monitorEventLoopDelay max ${ms(of(saves, "eld"))}, p99 gap ${ms(of(saves, "p99"))}, longest GC pause ${ms(of(saves, "gcMax"))}; total ${ms(of(saves, "total"))}; ${median(of(saves, "applied"))} commands applied meanwhile`,
+  );
+  console.log(
+    `snapshot-write  no snapshot (noise floor, between the PostgreSQL saves): longest event-loop block ${ms(of(pgQuiet, "longest"))}, p99 gap ${ms(of(pgQuiet, "p99"))}, longest GC pause ${ms(of(pgQuiet, "gcMax"))}`,
+  );
+}

@@ -5,8 +5,9 @@
 import pg from "pg";
 import type { EngineEvent } from "../engine/events.js";
 import { setStatement } from "./postgres-sets.js";
+import { SNAPSHOT_SCHEMA, saveSnapshot, storedSnapshots } from "./postgres-snapshots.js";
 import { pendingRows, READ_MODEL_SCHEMA, type ReadModel } from "./read-model.js";
-import type { StoredSnapshot } from "./serve.js";
+import type { SnapshotBody, SnapshotStore, StoredSnapshot } from "./serve.js";
 
 /** Most events in one transaction when queued chunks are written together (its arrays stay a few MB). */
 const TRANSACTION_MAX = 50_000;
@@ -17,7 +18,7 @@ interface Waiting {
   readonly events: EngineEvent[];
 }
 
-export class PostgresReadModel implements ReadModel {
+export class PostgresReadModel implements ReadModel, SnapshotStore {
   private chain: Promise<void> = Promise.resolve();
   /** The queued transaction that events applied now join; null once it has started. */
   private next: Waiting | null = null;
@@ -31,11 +32,7 @@ export class PostgresReadModel implements ReadModel {
   static async open(url: string): Promise<PostgresReadModel> {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
-      for (const sql of READ_MODEL_SCHEMA) await pool.query(sql);
-      await pool.query(
-        `CREATE TABLE IF NOT EXISTS plimsoll_snapshots (seq BIGINT PRIMARY KEY, stream_seq BIGINT NOT NULL,
-         state_hash TEXT NOT NULL, body TEXT NOT NULL)`,
-      );
+      for (const sql of [...READ_MODEL_SCHEMA, ...SNAPSHOT_SCHEMA]) await pool.query(sql);
       const r = await pool.query("SELECT value FROM plimsoll_meta WHERE key = 'last_seq'");
       return new PostgresReadModel(pool, r.rows.length === 0 ? 0 : Number(r.rows[0].value));
     } catch (error) {
@@ -115,40 +112,21 @@ export class PostgresReadModel implements ReadModel {
     return stored;
   }
 
-  /** Stores an engine snapshot (JSON text) at `seq` commands, stream sequence `streamSeq`; keeps the two newest. */
-  async saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void> {
+  /**
+   * Stores an engine snapshot at `seq` commands, stream sequence `streamSeq`, its body written in chunks as `body`
+   * builds it (postgres-snapshots.ts); keeps the two newest.
+   */
+  async saveSnapshot(seq: number, streamSeq: number, body: SnapshotBody): Promise<void> {
     await this.chain; // the read model is written up to the snapshot first
-    await this.pool.query(
-      `INSERT INTO plimsoll_snapshots (seq, stream_seq, state_hash, body) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (seq) DO NOTHING`,
-      [seq, streamSeq, stateHash, body],
-    );
-    await this.pool.query(
-      "DELETE FROM plimsoll_snapshots WHERE seq NOT IN (SELECT seq FROM plimsoll_snapshots ORDER BY seq DESC LIMIT 2)",
-    );
+    await saveSnapshot(this.pool, seq, streamSeq, body);
   }
 
   /**
    * Stored snapshots, newest first, without their bodies (~27 MB of JSON for a million accounts): a start reads the
    * newest body, and an older one only if that one does not restore.
    */
-  async snapshots(): Promise<StoredSnapshot[]> {
-    const r = await this.pool.query(
-      "SELECT seq, stream_seq, state_hash FROM plimsoll_snapshots ORDER BY seq DESC",
-    );
-    return r.rows.map((row) => {
-      const seq = Number(row.seq);
-      return {
-        seq,
-        streamSeq: Number(row.stream_seq),
-        stateHash: row.state_hash as string,
-        body: async () => {
-          const b = await this.pool.query("SELECT body FROM plimsoll_snapshots WHERE seq = $1", [seq]);
-          if (b.rows.length === 0) throw new Error("deleted since it was listed");
-          return b.rows[0].body as string;
-        },
-      };
-    });
+  snapshots(): Promise<StoredSnapshot[]> {
+    return storedSnapshots(this.pool);
   }
 
   /** A query for tests and tools. */

@@ -1,20 +1,23 @@
 // `plimsoll serve`: recover the journal (the store's file, or a NATS JetStream stream), replay it into a fresh
 // engine, then serve commands journal-first through the sequencer — or, as a hot standby (`--follow`), apply the
 // leader's journal as it grows until promoted.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { MarketConfig } from "../config/types.js";
 import { Engine, type EngineSnapshot } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
 import { FileJournal, JournalCorruption, readJournalSync } from "../journal/file-journal.js";
 import type { JournalRecords } from "../journal/journal-records.js";
-import { followStream, NatsJournal, type NatsTarget, readStream } from "../journal/nats-journal.js";
+import { NatsJournal, type NatsTarget } from "../journal/nats-journal.js";
 import { EventStream } from "./event-stream.js";
 import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
+import { ModelFeed } from "./model-feed.js";
 import type { ReadModel } from "./read-model.js";
 import { type Journal, MAX_KEYS, Sequencer } from "./sequencer.js";
-import { snapshotText } from "./snapshot-writer.js";
+import { writeBody } from "./snapshot-writer.js";
 import { loadSnapshot, writeSnapshot } from "./snapshots.js";
+import { followBatches, readBatches, replayBatches } from "./stream-batches.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
 const KEPT_EVENTS = 100_000;
@@ -42,9 +45,18 @@ export interface ServeOptions {
   readonly snapshotStore?: SnapshotStore;
 }
 
+/**
+ * A snapshot's body, written through `write` a chunk at a time as it is built (`write` is done with the bytes when
+ * it resolves); resolves to the state hash it stands for.
+ */
+export type SnapshotBody = (
+  write: (bytes: Uint8Array) => Promise<void>,
+) => Promise<{ readonly stateHash: string }>;
+
 /** Snapshots kept beside a journal on NATS: each with its seq (commands) and the stream sequence it stands at. */
 export interface SnapshotStore {
-  saveSnapshot(seq: number, streamSeq: number, stateHash: string, body: string): Promise<void>;
+  /** Stores the body in pieces as `body` writes it: never as one string (one is tens of MB). */
+  saveSnapshot(seq: number, streamSeq: number, body: SnapshotBody): Promise<void>;
   /** Newest first; a body is read only when asked for (one is tens of MB). */
   snapshots(): Promise<StoredSnapshot[]>;
 }
@@ -63,9 +75,18 @@ async function storedSnapshot(
 ): Promise<{ engine: Engine; seq: number; streamSeq: number } | null> {
   if (options.snapshotStore === undefined) return null;
   for (const s of await options.snapshotStore.snapshots()) {
+    let body: string;
+    try {
+      body = await s.body();
+    } catch (error) {
+      options.log(
+        `snapshot at ${s.seq}: its body cannot be read (${(error as Error).message}); trying an older one`,
+      );
+      continue;
+    }
     let engine: Engine;
     try {
-      engine = Engine.fromSnapshot(options.config, JSON.parse(await s.body()) as EngineSnapshot);
+      engine = Engine.fromSnapshot(options.config, JSON.parse(body) as EngineSnapshot);
     } catch (error) {
       options.log(
         `snapshot at ${s.seq}: it does not restore (${(error as Error).message}); trying an older one`,
@@ -87,10 +108,15 @@ async function storedSnapshot(
   return null;
 }
 
-/** Events handed to the read model at once (during replay, and per applied batch). */
-const READ_MODEL_CHUNK = 10_000;
-/** Explicit limit: events the read model may have unwritten before the sequencer waits for it (intake slows). */
+/**
+ * Explicit limit: events the read model may have unwritten before what applies commands — the sequencer, a start's
+ * replay of the stream, a standby — waits for it (intake slows; a start takes longer).
+ */
 const READ_MODEL_BACKLOG = 100_000;
+/** Commands a start's replay applies between checks of the read model's room and of its time slice. */
+const PACE_EVERY = 64;
+/** Longest run of a start's replay between two turns of the event loop (the read model's writes need them), in ms. */
+const REPLAY_SLICE_MS = 5;
 
 export interface RunningService {
   readonly app: FastifyInstance;
@@ -100,7 +126,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Applies journal records `skip` … to `engine` in order, record i as seq `first` + i + 1. */
+/** Applies journal records `skip` … `end` − 1 to `engine` in order, record i as seq `first` + i + 1. */
 export function applyRecords(
   engine: Engine,
   records: JournalRecords,
@@ -108,9 +134,10 @@ export function applyRecords(
   onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
   onKey: (key: string, first: number, count: number) => void = () => undefined,
   skip = 0,
+  end = records.length,
 ): Engine {
   const out: EngineEvent[] = [];
-  for (let i = skip; i < records.length; i++) {
+  for (let i = skip; i < end; i++) {
     out.length = 0;
     const seq = first + i + 1;
     const command = records.command(i);
@@ -119,6 +146,22 @@ export function applyRecords(
     onEvents(out);
   }
   return engine;
+}
+
+/** applyRecords PACE_EVERY commands at a time, waiting whenever `pace` gives a promise (the read model is behind). */
+async function applyRecordsPaced(
+  engine: Engine,
+  records: JournalRecords,
+  first: number,
+  onEvents: (events: readonly EngineEvent[]) => void,
+  onKey: (key: string, first: number, count: number) => void,
+  pace: () => Promise<void> | null,
+): Promise<void> {
+  for (let i = 0; i < records.length; i += PACE_EVERY) {
+    const wait = pace();
+    if (wait !== null) await wait;
+    applyRecords(engine, records, first, onEvents, onKey, i, Math.min(i + PACE_EVERY, records.length));
+  }
 }
 
 /**
@@ -171,40 +214,23 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const replayed: EngineEvent[] = [];
   const keys: [string, number, number][] = [];
   const model = options.readModel ?? null;
-  let modelBuffer: EngineEvent[] = [];
-  const toModel = (events: readonly EngineEvent[]) => {
-    if (model === null) return;
-    for (const e of events) if (e.seq > model.lastSeq) modelBuffer.push(e);
-    if (modelBuffer.length >= READ_MODEL_CHUNK) flushModel();
-  };
-  // Events handed to the read model and not yet written; past the bound the sequencer waits for room (modelRoom).
-  const backlogMax = options.readModelBacklog ?? READ_MODEL_BACKLOG;
-  let modelBacklog = 0;
-  let roomWaiters: (() => void)[] = [];
-  const flushModel = () => {
-    if (model === null || modelBuffer.length === 0) return;
-    const chunk = modelBuffer;
-    modelBuffer = [];
-    modelBacklog += chunk.length;
-    model
-      .apply(chunk)
-      .catch((error: Error) => options.log(`read model: ${error.message}`))
-      .finally(() => {
-        modelBacklog -= chunk.length;
-        if (modelBacklog + modelBuffer.length > backlogMax) return;
-        for (const wake of roomWaiters) wake();
-        roomWaiters = [];
-      });
-  };
-  /** Null while the read model keeps within its bound; else a promise of room. */
-  const modelRoom = (): Promise<void> | null =>
-    modelBacklog + modelBuffer.length <= backlogMax
-      ? null
-      : new Promise((resolve) => roomWaiters.push(resolve));
+  // Past its bound, the sequencer, a replay of the stream and a standby wait for the read model (model-feed.ts).
+  const feed = new ModelFeed(model, options.readModelBacklog ?? READ_MODEL_BACKLOG, options.log);
   const onEvents = (events: readonly EngineEvent[]) => {
     for (const e of events) replayed.push(e);
     if (replayed.length > 2 * KEPT_EVENTS) replayed.splice(0, replayed.length - KEPT_EVENTS);
-    toModel(events);
+    feed.push(events);
+  };
+  // A replay of the stream waits for room in the read model, and lets the event loop turn every slice (the read
+  // model's writes go on meanwhile).
+  let sliceEnd = performance.now() + REPLAY_SLICE_MS;
+  const nextSlice = () => {
+    sliceEnd = performance.now() + REPLAY_SLICE_MS;
+  };
+  const pace = (): Promise<void> | null => {
+    const room = feed.room();
+    if (room !== null) return room.then(nextSlice);
+    return performance.now() < sliceEnd ? null : nextTurn().then(nextSlice);
   };
   const onKey = (key: string, first: number, count: number) => {
     keys.push([key, first, count]);
@@ -222,7 +248,13 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     const from = snap?.seq ?? 0;
     const replaying = snap?.engine ?? new Engine(options.config);
     let first = from;
-    const opened = await NatsJournal.open(source, snap?.streamSeq ?? 0, from, (records) => {
+    // The stream is replayed here, held back while the read model is behind by more than its bound; the writer is
+    // opened after what was read (and reads what was stored meanwhile, by a leader not yet fenced off).
+    const read = await replayBatches(source, snap?.streamSeq ?? 0, async (records) => {
+      await applyRecordsPaced(replaying, records, first, onEvents, onKey, pace);
+      first += records.length;
+    });
+    const opened = await NatsJournal.open(source, read.last, first, (records) => {
       applyRecords(replaying, records, first, onEvents, onKey);
       first += records.length;
     });
@@ -233,8 +265,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       options.log(
         `journal stream ${source.stream}: ${opened.replicas} replica(s); an acknowledged batch is on disk only after the NATS server syncs it — use 3 replicas, or jetstream { sync_interval: always } on the server (docs/storage.md)`,
       );
-    if (snap !== null) options.log(`snapshot at ${from} loaded; ${opened.count} commands replayed`);
-    applied = from + opened.count;
+    if (snap !== null) options.log(`snapshot at ${from} loaded; ${first - from} commands replayed`);
+    applied = first;
     followed = opened.journal.lastSequence;
     if (options.follow !== undefined) {
       await opened.journal.close();
@@ -256,6 +288,9 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     }
     const from = snapshot?.seq ?? 0;
     const replaying = snapshot?.engine ?? new Engine(options.config);
+    // Read in one synchronous pass (src/journal's reader cannot wait between chunks): the embedded store's read model,
+    // SQLite, writes each chunk as it is handed over, so nothing queues for it; an asynchronous read model over this
+    // journal would not be held to the bound during the replay (the stream's replay is).
     const read = readJournalLogged(
       options.dir,
       options.log,
@@ -282,7 +317,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     journal = file;
     closeJournal = () => file.close();
   }
-  flushModel();
+  feed.flush();
   // Snapshots (file stores): at a command boundary (between batches, the engine stands at sequencer.applied),
   // with the read model caught up first, so that a start from the snapshot never leaves it behind.
   const every = options.snapshotEvery ?? 100_000;
@@ -303,19 +338,22 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     snapshotDue = false;
     if (!snapshots || sequencer.applied === snapshotAt) return;
     try {
-      flushModel();
+      feed.flush();
       await model?.apply([]); // what is queued for the read model is written
-      flushModel(); // and what was applied meanwhile (SQLite writes at once)
+      feed.flush(); // and what was applied meanwhile (SQLite writes at once)
       const seq = sequencer.applied;
       // Taken here, at the command boundary; encoded and written in slices while the engine goes on.
       if (source === undefined) await writeSnapshot(options.dir, engine, seq);
       else {
         // Read together at one command boundary: the state (its hash computed with the body) and the stream
-        // position it stands at.
+        // position it stands at. The body goes to the store chunk by chunk as it is built (never as one string).
         const capture = engine.capture();
         const streamSeq = (journal as NatsJournal).lastSequence;
-        const body = await snapshotText(capture);
-        await options.snapshotStore?.saveSnapshot(seq, streamSeq, body.stateHash, body.text);
+        try {
+          await options.snapshotStore?.saveSnapshot(seq, streamSeq, (write) => writeBody(capture, write));
+        } finally {
+          capture.release(); // the writer releases it when done; not if the store failed first, or had one at seq
+        }
       }
       snapshotAt = seq;
     } catch (error) {
@@ -340,31 +378,35 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       stream.publish(events);
       maybeSnapshot();
       if (model === null) return;
-      toModel(events);
+      feed.push(events);
       // The rest of a batch's events go to the read model once the batch is answered.
       if (!modelScheduled) {
         modelScheduled = true;
         setImmediate(() => {
           modelScheduled = false;
-          flushModel();
+          feed.flush();
         });
       }
     },
   );
   sequencer.remember(replayed);
   for (const [key, first, count] of keys) sequencer.replayedKey(key, first, count);
-  sequencer.backpressure = modelRoom;
+  sequencer.backpressure = () => feed.room();
+  /** A batch from the leader, applied once the read model has room (as the sequencer waits before each batch). */
+  const applyFollowed = async (records: JournalRecords, seq: number) => {
+    const room = feed.room();
+    if (room !== null) await room;
+    sequencer.applyReplicated(records);
+    followed = seq;
+  };
   sequencer.metrics = {
     journalAppend: (seconds) => metrics.journalAppend.observe(seconds),
     priceDecided: (seconds) => metrics.tickToDecision.observe(seconds),
   };
   // A standby applies the leader's batches as they are stored, in stream order.
-  let follower: Awaited<ReturnType<typeof followStream>> | null = null;
+  let follower: Awaited<ReturnType<typeof followBatches>> | null = null;
   if (options.follow !== undefined) {
-    follower = await followStream(options.follow, followed, (records, seq) => {
-      sequencer.applyReplicated(records);
-      followed = seq;
-    });
+    follower = await followBatches(options.follow, followed, applyFollowed);
     options.log(`plimsoll: hot standby of ${options.follow.servers}/${options.follow.stream}`);
   }
   const promote = async (): Promise<{ seq: number }> => {
@@ -374,10 +416,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     follower = null;
     // What the old leader stored after the last batch applied: applied now, before taking over.
     const writer = await NatsJournal.resume(target, followed, sequencer.applied);
-    const rest = await readStream(writer.jetstream, target.stream, followed, (records, seq) => {
-      sequencer.applyReplicated(records);
-      followed = seq;
-    });
+    const rest = await readBatches(writer.jetstream, target.stream, followed, applyFollowed);
     writer.adopt(rest.last, sequencer.applied);
     journal = writer;
     sequencer.promote(writer);
@@ -400,7 +439,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       if (follower !== null) await follower.stop();
       await closeJournal();
       await takeSnapshot(); // at shutdown: the next start replays nothing
-      flushModel();
+      feed.flush();
       await model?.close();
     },
   };

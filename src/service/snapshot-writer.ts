@@ -61,31 +61,10 @@ export async function writeBody(
   return { length, crc, stateHash };
 }
 
-/** The body as one string (for the PostgreSQL store). */
-export async function snapshotText(
-  capture: EngineCapture,
-  sliceMs = SLICE_MS,
-): Promise<{ text: string; stateHash: string }> {
-  const parts: string[] = [];
-  let text = "";
-  const stateHash = await build(
-    capture,
-    (piece) => {
-      text += piece;
-      if (text.length < CHUNK) return;
-      parts.push(text);
-      text = "";
-    },
-    sliceMs,
-  );
-  parts.push(text);
-  return { text: parts.join(""), stateHash };
-}
-
 /** Runs the capture's state hash, then its body's pieces into `take`, pausing for the event loop every slice. */
 async function build(
   capture: EngineCapture,
-  take: (piece: string) => void,
+  take: (piece: string) => Promise<void>,
   sliceMs: number,
 ): Promise<string> {
   let deadline = performance.now() + sliceMs;
