@@ -79,7 +79,7 @@ describe("journal files", () => {
     const journal = await FileJournal.open(dir, 0);
     for (const batch of batches) await journal.append(bytesOf(batch));
     await journal.close();
-    // The last batch's final bytes never reached the disk (zeros, as preallocated).
+    // The last batch's final bytes never reached the disk (zeros, as a crash on ext4 may leave them).
     const path = join(dir, JOURNAL_FILE);
     const file = readFileSync(path);
     file.fill(0, joined().length - 5, joined().length);
@@ -95,16 +95,15 @@ describe("journal files", () => {
     expect(readTexts(dir, true).texts).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
   });
 
-  it("preallocates with zeros that recovery reads as the end; reading without repair never writes", async () => {
+  it("reads zeros after the written part as its end (ext4 may leave them after a crash); reading without repair never writes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
-    const journal = await FileJournal.open(dir, 0, 1 << 16);
+    const journal = await FileJournal.open(dir, 0);
     for (let i = 0; i < 200; i++) for (const batch of batches) await journal.append(bytesOf(batch));
     await journal.close();
     const path = join(dir, JOURNAL_FILE);
-    const written = 200 * joined().length; // 12 KB a round: the file grew step by step ahead of the writes
-    const before = readFileSync(path);
-    expect(before.length).toBeGreaterThanOrEqual(written + (1 << 15));
-    expect(before.subarray(written).every((b) => b === 0)).toBe(true);
+    const written = 200 * joined().length;
+    const before = Buffer.concat([readFileSync(path), Buffer.alloc(3 << 20)]); // longer than a read
+    writeFileSync(path, before);
     for (const repair of [false, true]) {
       const r = readTexts(dir, repair);
       expect(r).toMatchObject({ count: 200 * 6, end: written, dropped: null });
@@ -127,11 +126,11 @@ describe("journal files", () => {
 
   it("checks the zeros to the end at a start: bytes after them are a torn batch, or damage if a batch commits there", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
-    const journal = await FileJournal.open(dir, 0, 1 << 16);
+    const journal = await FileJournal.open(dir, 0);
     for (const batch of batches) await journal.append(bytesOf(batch));
     await journal.close();
     const path = join(dir, JOURNAL_FILE);
-    const clean = readFileSync(path);
+    const clean = Buffer.concat([readFileSync(path), Buffer.alloc(1 << 16)]);
     const end = joined().length;
     // Stray bytes far after the end (no commit marker): not acknowledged, cut off.
     const stray = Buffer.from(clean);

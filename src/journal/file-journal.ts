@@ -64,7 +64,7 @@ interface Scan {
   readonly at: number;
   /** The bytes ran out inside a batch (more may follow in the file; at its end, a torn tail). */
   readonly incomplete: boolean;
-  /** Zeros where the next batch would start: the preallocated, never written part (if all the rest is zeros). */
+  /** Zeros where the next batch would start: past the written part (if all the rest is zeros). */
   readonly blank: boolean;
 }
 
@@ -152,10 +152,10 @@ function scanBatches(bytes: Uint8Array, view: DataView, limit: number, records: 
   return { consumed: batchStart, failure, at: pos, incomplete, blank };
 }
 
-/** Zeros to compare with and to preallocate with (never written to). */
+/** Zeros to compare with (never written to). */
 const ZERO = Buffer.alloc(1 << 16);
 
-/** Whether bytes[from, to) are all zero (memcmp against ZERO: a preallocated tail is MiBs long). */
+/** Whether bytes[from, to) are all zero (memcmp against ZERO: a zeroed tail may be MiBs long). */
 function zeros(bytes: Uint8Array, from: number, to: number): boolean {
   for (let at = from; at < to; at += ZERO.length) {
     const n = Math.min(ZERO.length, to - at);
@@ -309,7 +309,7 @@ export function readJournalSync(
       const scan = scanBatches(buffer, view, filled, records);
       if (records.length > 0) onRecords(records, count);
       count += records.length;
-      // The written part ends where the preallocated zeros begin (if nothing but zeros follows: checked by the owner).
+      // The written part ends where zeros begin (if nothing but zeros follows: checked by the owner).
       if (
         scan.blank &&
         (!repair || (zeros(buffer, scan.at, filled) && blankAfter(fd, base + filled, size, path)))
@@ -394,40 +394,24 @@ function commitAfter(fd: number, from: number, size: number, path: string): numb
   return -1;
 }
 
-/** Bytes preallocated at a time; the next step starts when the written part comes within half a step of the end. */
-export const PREALLOCATE_STEP = 16 << 20;
-
 /**
- * Appends batches to a store's journal, each durable (written and synced) before its promise resolves. The file is
- * preallocated ahead of the writes, with zeros written and synced: a batch then overwrites blocks the file already
- * has, and its fdatasync need not commit a new size and block allocation to the filesystem's journal (measured here
- * on ext4: p50 0.95 → 0.48 ms per sync), and a full disk is found a step ahead of the batches, not halfway through
- * one. Recovery reads the zeros after the written part as its end. An extension runs beside the appends (they
- * write below `allocated`, it above).
+ * Appends batches to a store's journal, each durable (written and synced) before its promise resolves.
+ *
+ * Not preallocated, by measurement (docs/storage.md): zeros written ahead made a batch's fdatasync cheaper (p50
+ * 0.70 against 0.79–1.06 ms) but fdatasync flushes every dirty page of the file, so each step's zeros landed in some
+ * batch's sync: p99 3.1–3.5 ms against 1.7–1.8 ms. Recovery reads zeros after the written part as its end all the
+ * same (ext4 may show them after a crash; a preallocated or segmented journal could write them).
  */
 export class FileJournal {
-  /** The extension running beside the appends, if one is. */
-  private extending: Promise<void> | null = null;
-
   private constructor(
     private readonly handle: FileHandle,
     private position: number,
-    /** Bytes of the file that exist (written: data, or zeros): the written part ends at `position`. */
-    private allocated: number,
-    private readonly step: number,
   ) {}
 
-  /** Opens the journal to append at `end` (where its committed batches end), preallocating the first step. */
-  static async open(dir: string, end: number, step = PREALLOCATE_STEP): Promise<FileJournal> {
+  /** Opens the journal to append at `end`, where its committed batches end. */
+  static async open(dir: string, end: number): Promise<FileJournal> {
     const handle = await open(join(dir, JOURNAL_FILE), existsSync(join(dir, JOURNAL_FILE)) ? "r+" : "w+");
-    const size = (await handle.stat()).size;
-    if (size < end) {
-      await handle.close();
-      throw new RangeError(`journal: ${size} bytes, shorter than its committed end ${end}`);
-    }
-    const journal = new FileJournal(handle, end, size, step);
-    if (size - end < step / 2) await journal.grow(end + step);
-    return journal;
+    return new FileJournal(handle, end);
   }
 
   /**
@@ -435,12 +419,6 @@ export class FileJournal {
    * append at a time (the sequencer's order is the journal's).
    */
   async append(batch: Uint8Array): Promise<void> {
-    const end = this.position + batch.length;
-    if (end > this.allocated) {
-      if (this.extending !== null) await this.extending;
-      // Still short (a batch longer than a step, or the extension failed: this attempt reports why).
-      if (end > this.allocated) await this.grow(end + this.step);
-    }
     let written = 0;
     while (written < batch.length) {
       const { bytesWritten } = await this.handle.write(
@@ -452,30 +430,10 @@ export class FileJournal {
       written += bytesWritten;
     }
     await this.handle.datasync();
-    this.position = end;
-    if (this.allocated - end < this.step / 2 && this.extending === null)
-      this.extending = this.grow(end + this.step).then(
-        () => {
-          this.extending = null;
-        },
-        () => {
-          this.extending = null; // the append that needs the space tries again, and fails with the reason
-        },
-      );
-  }
-
-  /** Extends the file to `target` bytes with zeros, synced. */
-  private async grow(target: number): Promise<void> {
-    for (let at = this.allocated; at < target; ) {
-      const { bytesWritten } = await this.handle.write(ZERO, 0, Math.min(ZERO.length, target - at), at);
-      at += bytesWritten;
-    }
-    await this.handle.datasync();
-    this.allocated = target;
+    this.position += batch.length;
   }
 
   async close(): Promise<void> {
-    await this.extending;
     await this.handle.close();
   }
 }
