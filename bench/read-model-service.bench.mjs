@@ -11,7 +11,7 @@ import pg from "pg";
 import { loadConfig } from "../dist/config/load.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median } from "./workload.mjs";
+import { machine, median, unwrittenEvents } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -49,22 +49,7 @@ async function run(index) {
   const dir = mkdtempSync(join(tmpdir(), "plimsoll-rms-bench-"));
   await admin.query(`CREATE SCHEMA ${schema}`);
   const model = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
-  // Counts what the service hands the model and what is written, without changing either.
-  let unwritten = 0;
-  let most = 0;
-  const apply = model.apply.bind(model);
-  model.apply = (events) => {
-    unwritten += events.length;
-    most = Math.max(most, unwritten);
-    const written = apply(events);
-    written.then(
-      () => {
-        unwritten -= events.length;
-      },
-      () => undefined,
-    );
-    return written;
-  };
+  const backlog = unwrittenEvents(model);
   const service = await serve({
     config: loaded.config,
     dir,
@@ -109,7 +94,7 @@ async function run(index) {
       (await model.all("SELECT value FROM plimsoll_meta WHERE key = 'last_seq'"))[0].value,
     );
     if (events !== service.engine.stats.events) throw new Error(`read model at ${events} events`);
-    return { answered, written, most };
+    return { answered, written, most: backlog.most };
   } finally {
     await service.close();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);

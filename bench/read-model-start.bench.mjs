@@ -14,7 +14,7 @@ import { encodeBatch } from "../dist/journal/file-journal.js";
 import { NatsJournal } from "../dist/journal/nats-journal.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median } from "./workload.mjs";
+import { machine, median, unwrittenEvents } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -65,22 +65,7 @@ async function run(index) {
   const schema = `plimsoll_bench_rmstart_${process.pid}_${index}`;
   await admin.query(`CREATE SCHEMA ${schema}`);
   const model = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
-  // Counts what the service hands the model and what is written, without changing either.
-  let unwritten = 0;
-  let most = 0;
-  const apply = model.apply.bind(model);
-  model.apply = (events) => {
-    unwritten += events.length;
-    most = Math.max(most, unwritten);
-    const written = apply(events);
-    written.then(
-      () => {
-        unwritten -= events.length;
-      },
-      () => undefined,
-    );
-    return written;
-  };
+  const backlog = unwrittenEvents(model);
   gc();
   const base = process.memoryUsage().heapUsed;
   const start = process.hrtime.bigint();
@@ -106,7 +91,7 @@ async function run(index) {
     );
     if (service.sequencer.applied !== COMMANDS || events !== service.engine.stats.events)
       throw new Error(`${service.sequencer.applied} commands replayed, read model at ${events} events`);
-    return { listening, written, most, held };
+    return { listening, written, most: backlog.most, held };
   } finally {
     await service.close();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -239,3 +239,25 @@ export function accountsEngine(loadConfig, Engine, accounts, holders) {
     });
   return { engine, config, cause };
 }
+
+/**
+ * Counts, on a read model, the events the service has handed it and that are not yet written (the most at once in
+ * `most`), without changing what it does.
+ */
+export function unwrittenEvents(model) {
+  const counts = { unwritten: 0, most: 0 };
+  const apply = model.apply.bind(model);
+  model.apply = (events) => {
+    counts.unwritten += events.length;
+    counts.most = Math.max(counts.most, counts.unwritten);
+    const written = apply(events);
+    written.then(
+      () => {
+        counts.unwritten -= events.length;
+      },
+      () => undefined,
+    );
+    return written;
+  };
+  return counts;
+}

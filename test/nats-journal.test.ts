@@ -97,7 +97,9 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
     await stale.close();
     await journal.close();
     const texts: string[] = [];
-    const reopened = await NatsJournal.open(target, 0, 0, (records) => texts.push(...records.texts()));
+    const reopened = await NatsJournal.open(target, 0, 0, (records) => {
+      texts.push(...records.texts());
+    });
     expect(texts).toEqual([deposit(1), deposit(2), deposit(3)]);
     expect(reopened.count).toBe(3);
     await reopened.journal.close();
@@ -161,17 +163,24 @@ describe.skipIf(!reachable)("journal on NATS JetStream", () => {
   }, 60_000);
 });
 
+/** A connection to the test database, or null (with a line saying so) where PostgreSQL is down outside CI. */
+async function pgAdmin() {
+  const pg = (await import("pg")).default;
+  const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/test" });
+  try {
+    await admin.connect();
+    return admin;
+  } catch (error) {
+    if (process.env["CI"] === "true") throw error;
+    console.warn("nats-journal: PostgreSQL is not reachable; skipping the snapshot case");
+    return null;
+  }
+}
+
 describe.skipIf(!reachable)("journal on NATS with the PostgreSQL store", () => {
   it("snapshots into PostgreSQL and restarts from the snapshot, reading only the stream after it", async () => {
-    const pg = (await import("pg")).default;
-    const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/test" });
-    try {
-      await admin.connect();
-    } catch (error) {
-      if (process.env["CI"] === "true") throw error;
-      console.warn("nats-journal: PostgreSQL is not reachable; skipping the snapshot case");
-      return;
-    }
+    const admin = await pgAdmin();
+    if (admin === null) return;
     const schema = `plimsoll_snap_${process.pid}_${Math.floor(performance.now())}`;
     await admin.query(`CREATE SCHEMA ${schema}`);
     const store = `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}`;
@@ -209,15 +218,8 @@ describe.skipIf(!reachable)("journal on NATS with the PostgreSQL store", () => {
     }
   }, 60_000);
   it("a start skips a stored snapshot whose chunks do not verify, for the older one", async () => {
-    const pg = (await import("pg")).default;
-    const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/test" });
-    try {
-      await admin.connect();
-    } catch (error) {
-      if (process.env["CI"] === "true") throw error;
-      console.warn("nats-journal: PostgreSQL is not reachable; skipping the snapshot case");
-      return;
-    }
+    const admin = await pgAdmin();
+    if (admin === null) return;
     const loaded = loadConfig(JSON.parse(readFileSync(CONFIG, "utf8")));
     if (!loaded.ok) throw new Error("config");
     const schema = `plimsoll_snapcrc_${process.pid}_${Math.floor(performance.now())}`;

@@ -66,7 +66,7 @@ export class NatsJournal {
     target: NatsTarget,
     after = 0,
     commands = 0,
-    onBatch: (records: JournalRecords, seq: number) => void = () => undefined,
+    onBatch: OnBatch = () => undefined,
   ): Promise<{ journal: NatsJournal; count: number; replicas: number }> {
     const nc = await connect({ servers: target.servers, name: `plimsoll-${target.stream}` });
     try {
@@ -135,15 +135,22 @@ export class NatsJournal {
   }
 }
 
+/** Applies one batch (stream sequence `seq`); a promise it returns is awaited before the next batch is read. */
+export type OnBatch = (records: JournalRecords, seq: number) => Promise<void> | void;
+
+/** JetStream's error code for a stream that does not exist. */
+const STREAM_NOT_FOUND = 10_059;
+
 /**
  * Reads the stream's batches after sequence `after`, up to its last message at the time of the call, handing each
- * batch to `onBatch`; returns how many commands were read and the last sequence.
+ * batch to `onBatch` (awaited: a reader may wait, for a read model's bound); returns how many commands were read and
+ * the last sequence.
  */
 export async function readStream(
   js: JetStreamClient,
   stream: string,
   after: number,
-  onBatch: (records: JournalRecords, seq: number) => void,
+  onBatch: OnBatch,
 ): Promise<{ count: number; last: number }> {
   const jsm = await js.jetstreamManager();
   const info = await jsm.streams.info(stream);
@@ -152,31 +159,67 @@ export async function readStream(
   if (last <= after || info.state.messages === 0) return { count, last: Math.max(last, after) };
   const consumer = await js.consumers.get(stream, { opt_start_seq: after + 1 });
   const messages = await consumer.consume();
-  for await (const m of messages) {
-    const batch = batchOf(m.data, stream, m.seq);
-    count += batch.length;
-    onBatch(batch, m.seq);
-    if (m.seq >= last) break;
+  try {
+    for await (const m of messages) {
+      const batch = batchOf(m.data, stream, m.seq);
+      count += batch.length;
+      const applied = onBatch(batch, m.seq);
+      if (applied !== undefined) await applied;
+      if (m.seq >= last) break;
+    }
+  } finally {
+    await messages.close();
   }
-  await messages.close();
   return { count, last };
 }
 
-/** A live subscription to the stream from after sequence `after`, for a hot standby. */
+/**
+ * A start's replay on a connection of its own: readStream over the batches after `after`, none when the stream does
+ * not exist yet.
+ */
+export async function replayStream(
+  target: NatsTarget,
+  after: number,
+  onBatch: OnBatch,
+): Promise<{ count: number; last: number }> {
+  const nc = await connect({ servers: target.servers, name: `plimsoll-replay-${target.stream}` });
+  try {
+    const js = nc.jetstream();
+    try {
+      await (await js.jetstreamManager()).streams.info(target.stream);
+    } catch (error) {
+      if ((error as { api_error?: { err_code?: number } }).api_error?.err_code === STREAM_NOT_FOUND)
+        return { count: 0, last: after };
+      throw error;
+    }
+    return await readStream(js, target.stream, after, onBatch);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** A live subscription to the stream from after sequence `after`, for a hot standby; each batch awaited. */
 export async function followStream(
   target: NatsTarget,
   after: number,
-  onBatch: (records: JournalRecords, seq: number) => void,
-): Promise<{ stop(): Promise<void>; connection: NatsConnection }> {
+  onBatch: OnBatch,
+): Promise<{ stop(): Promise<void> }> {
   const nc = await connect({ servers: target.servers, name: `plimsoll-follow-${target.stream}` });
-  const js = nc.jetstream();
-  const consumer = await js.consumers.get(target.stream, { opt_start_seq: after + 1 });
-  const messages: ConsumerMessages = await consumer.consume();
+  let messages: ConsumerMessages;
+  try {
+    const consumer = await nc.jetstream().consumers.get(target.stream, { opt_start_seq: after + 1 });
+    messages = await consumer.consume();
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
   const done = (async () => {
-    for await (const m of messages) onBatch(batchOf(m.data, target.stream, m.seq), m.seq);
+    for await (const m of messages) {
+      const applied = onBatch(batchOf(m.data, target.stream, m.seq), m.seq);
+      if (applied !== undefined) await applied;
+    }
   })();
   return {
-    connection: nc,
     stop: async () => {
       await messages.close();
       await done.catch(() => undefined);

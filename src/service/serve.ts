@@ -8,7 +8,13 @@ import { Engine, type EngineSnapshot } from "../engine/engine.js";
 import type { EngineEvent } from "../engine/events.js";
 import { FileJournal, JournalCorruption, readJournalSync } from "../journal/file-journal.js";
 import type { JournalRecords } from "../journal/journal-records.js";
-import { NatsJournal, type NatsTarget } from "../journal/nats-journal.js";
+import {
+  followStream,
+  NatsJournal,
+  type NatsTarget,
+  readStream,
+  replayStream,
+} from "../journal/nats-journal.js";
 import { EventStream } from "./event-stream.js";
 import { httpApi } from "./http.js";
 import { Metrics } from "./metrics.js";
@@ -17,7 +23,6 @@ import type { ReadModel } from "./read-model.js";
 import { type Journal, MAX_KEYS, Sequencer } from "./sequencer.js";
 import { writeBody } from "./snapshot-writer.js";
 import { loadSnapshot, writeSnapshot } from "./snapshots.js";
-import { followBatches, readBatches, replayBatches } from "./stream-batches.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
 const KEPT_EVENTS = 100_000;
@@ -250,7 +255,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     let first = from;
     // The stream is replayed here, held back while the read model is behind by more than its bound; the writer is
     // opened after what was read (and reads what was stored meanwhile, by a leader not yet fenced off).
-    const read = await replayBatches(source, snap?.streamSeq ?? 0, async (records) => {
+    const read = await replayStream(source, snap?.streamSeq ?? 0, async (records) => {
       await applyRecordsPaced(replaying, records, first, onEvents, onKey, pace);
       first += records.length;
     });
@@ -404,9 +409,9 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     priceDecided: (seconds) => metrics.tickToDecision.observe(seconds),
   };
   // A standby applies the leader's batches as they are stored, in stream order.
-  let follower: Awaited<ReturnType<typeof followBatches>> | null = null;
+  let follower: Awaited<ReturnType<typeof followStream>> | null = null;
   if (options.follow !== undefined) {
-    follower = await followBatches(options.follow, followed, applyFollowed);
+    follower = await followStream(options.follow, followed, applyFollowed);
     options.log(`plimsoll: hot standby of ${options.follow.servers}/${options.follow.stream}`);
   }
   const promote = async (): Promise<{ seq: number }> => {
@@ -416,7 +421,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     follower = null;
     // What the old leader stored after the last batch applied: applied now, before taking over.
     const writer = await NatsJournal.resume(target, followed, sequencer.applied);
-    const rest = await readBatches(writer.jetstream, target.stream, followed, applyFollowed);
+    const rest = await readStream(writer.jetstream, target.stream, followed, applyFollowed);
     writer.adopt(rest.last, sequencer.applied);
     journal = writer;
     sequencer.promote(writer);
