@@ -5,7 +5,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { MarketConfig } from "../config/types.js";
 import { Engine, type EngineSnapshot } from "../engine/engine.js";
-import type { EngineEvent } from "../engine/events.js";
+import type { EngineEvent, EventSink } from "../engine/events.js";
 import { FileJournal, JournalCorruption, readJournalSync } from "../journal/file-journal.js";
 import type { JournalRecords } from "../journal/journal-records.js";
 import {
@@ -131,22 +131,40 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Applies journal records `skip` … `end` − 1 to `engine` in order, record i as seq `first` + i + 1. */
+/**
+ * Where a replay that keeps no events sends them: the engine's raw channels take index, mark and balance events, so
+ * most are never built (`plimsoll replay` of 1 M price commands: 0.78–0.82 → 1.05–1.15 M commands/s, same hash).
+ */
+const DISCARD: EventSink = {
+  push: () => undefined,
+  index: () => undefined,
+  mark: () => undefined,
+  balance: () => undefined,
+};
+
+/**
+ * Applies journal records `skip` … `end` − 1 to `engine` in order, record i as seq `first` + i + 1, handing each
+ * command's events to `onEvents` (none: they are discarded unbuilt where the engine can).
+ */
 export function applyRecords(
   engine: Engine,
   records: JournalRecords,
   first = 0,
-  onEvents: (events: readonly EngineEvent[]) => void = () => undefined,
+  onEvents?: (events: readonly EngineEvent[]) => void,
   onKey: (key: string, first: number, count: number) => void = () => undefined,
   skip = 0,
   end = records.length,
 ): Engine {
   const out: EngineEvent[] = [];
   for (let i = skip; i < end; i++) {
-    out.length = 0;
     const seq = first + i + 1;
     const command = records.command(i);
     if (records.key !== null) onKey(records.key, seq, records.n);
+    if (onEvents === undefined) {
+      engine.applyInto(command, seq, DISCARD);
+      continue;
+    }
+    out.length = 0;
     engine.applyInto(command, seq, out);
     onEvents(out);
   }
