@@ -6,12 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "nats";
-import pg from "pg";
 import { loadConfig } from "../dist/config/load.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median, unwrittenEvents } from "./workload.mjs";
+import { machine, median, natsAndPostgres, unwrittenEvents } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -22,17 +20,7 @@ const ACCOUNTS = 2_000;
 const RUNS = 3;
 const T0 = 1_700_000_000_000;
 
-const nc = await connect({ servers: SERVERS, timeout: 2_000, reconnect: false }).catch(() => null);
-const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-const pgReachable = await admin.connect().then(
-  () => true,
-  () => false,
-);
-if (nc === null || !pgReachable) {
-  console.log(`read-model-service  NATS at ${SERVERS} or PostgreSQL at ${PG_URL} not reachable: skipped`);
-  await nc?.close();
-  process.exit(0);
-}
+const { nc, admin } = await natsAndPostgres("read-model-service", SERVERS, PG_URL);
 const jsm = await nc.jetstreamManager();
 const loaded = loadConfig({
   quoteAsset: "USDC",

@@ -7,14 +7,12 @@
 // NATS or PostgreSQL is not reachable.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { connect } from "nats";
-import pg from "pg";
 import { loadConfig } from "../dist/config/load.js";
 import { encodeBatch } from "../dist/journal/file-journal.js";
 import { NatsJournal } from "../dist/journal/nats-journal.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median, unwrittenEvents } from "./workload.mjs";
+import { machine, median, natsAndPostgres, unwrittenEvents } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -24,17 +22,7 @@ const ACCOUNTS = 20_000;
 const RUNS = 3;
 const T0 = 1_700_000_000_000;
 
-const nc = await connect({ servers: SERVERS, timeout: 2_000, reconnect: false }).catch(() => null);
-const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-const pgReachable = await admin.connect().then(
-  () => true,
-  () => false,
-);
-if (nc === null || !pgReachable) {
-  console.log(`read-model-start  NATS at ${SERVERS} or PostgreSQL at ${PG_URL} not reachable: skipped`);
-  await nc?.close();
-  process.exit(0);
-}
+const { nc, admin } = await natsAndPostgres("read-model-start", SERVERS, PG_URL);
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc");
 const jsm = await nc.jetstreamManager();

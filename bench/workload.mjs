@@ -261,3 +261,24 @@ export function unwrittenEvents(model) {
   };
   return counts;
 }
+
+/**
+ * A NATS connection and a PostgreSQL client for a bench that needs both; where either is not reachable, a line says
+ * so and the process ends (exit 0: the bench is skipped).
+ */
+export async function natsAndPostgres(name, servers, pgUrl) {
+  const { connect } = await import("nats");
+  const pg = (await import("pg")).default;
+  const nc = await connect({ servers, timeout: 2_000, reconnect: false }).catch(() => null);
+  const admin = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
+  const pgReachable = await admin.connect().then(
+    () => true,
+    () => false,
+  );
+  if (nc === null || !pgReachable) {
+    console.log(`${name}  NATS at ${servers} or PostgreSQL at ${pgUrl} not reachable: skipped`);
+    await nc?.close();
+    process.exit(0);
+  }
+  return { nc, admin };
+}

@@ -1,10 +1,20 @@
 // Runs a scenario file through the real executable (`plimsoll run`) and returns its output, as text and as
 // events: the helper of the scenario tests.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { loadConfig } from "../src/config/load.js";
+import type { MarketConfig } from "../src/config/types.js";
 
 export const ROOT = join(import.meta.dirname, "..");
+
+/** A shipped example's configuration, loaded (`examples/<path>`): the service tests' market. */
+export function exampleConfig(...path: string[]): MarketConfig {
+  const loaded = loadConfig(JSON.parse(readFileSync(join(ROOT, "examples", ...path), "utf8")));
+  if (!loaded.ok) throw new Error(`examples/${path.join("/")}: not a valid configuration`);
+  return loaded.config;
+}
 
 export type Event = Record<string, unknown> & { type: string };
 

@@ -4,27 +4,20 @@
 // replay of a long stream (the journal on NATS JetStream, 127.0.0.1:4222) and a standby's batches from the leader
 // wait for it too, and end at the same read model and state hash. Under CI=true an unreachable NATS is a failure;
 // elsewhere those cases skip with a message.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config/load.js";
 import { Engine } from "../src/engine/engine.js";
 import type { EngineEvent } from "../src/engine/events.js";
 import { encodeBatch } from "../src/journal/file-journal.js";
 import { NatsJournal } from "../src/journal/nats-journal.js";
 import type { ReadModel } from "../src/service/read-model.js";
 import { serve } from "../src/service/serve.js";
-import { ROOT } from "./plimsoll-run.js";
+import { exampleConfig } from "./plimsoll-run.js";
 
-const config = (() => {
-  const loaded = loadConfig(
-    JSON.parse(readFileSync(join(ROOT, "examples", "trading", "trading.config.json"), "utf8")),
-  );
-  if (!loaded.ok) throw new Error("config");
-  return loaded.config;
-})();
+const config = exampleConfig("trading", "trading.config.json");
 const T0 = 1_700_000_000_000;
 const BOUND = 50;
 const PER_REQUEST = 10; // deposits: one balance event each

@@ -2,23 +2,15 @@
 // Lines, validation errors naming the line, idempotency keys (kept across a restart), reads, the state hash against
 // a replay, Prometheus metrics, and the stream — including a client that does not read, which is disconnected with
 // a reason while the engine goes on answering.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { loadConfig } from "../src/config/load.js";
-import type { MarketConfig } from "../src/config/types.js";
 import { type RunningService, replayStore, serve } from "../src/service/serve.js";
-import { ROOT } from "./plimsoll-run.js";
+import { exampleConfig } from "./plimsoll-run.js";
 
-const config = (() => {
-  const loaded = loadConfig(
-    JSON.parse(readFileSync(join(ROOT, "examples", "quickstart", "config.json"), "utf8")),
-  );
-  if (!loaded.ok) throw new Error("config");
-  return loaded.config as MarketConfig;
-})();
+const config = exampleConfig("quickstart", "config.json");
 const T0 = 1_670_889_600_000;
 const deposit = (n: number, account = "alice") =>
   JSON.stringify({ type: "deposit", ts: T0 + n, account, asset: "USDC", amount: `${1 + (n % 1000)}` });

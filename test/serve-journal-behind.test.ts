@@ -1,21 +1,14 @@
 // A snapshot is taken only after its commands are durable in the journal, so a journal that ends before the newest
 // snapshot has lost acknowledged commands: the start must stop and say so, not fall back to an older state.
-import { mkdtempSync, readdirSync, readFileSync, truncateSync } from "node:fs";
+import { mkdtempSync, readdirSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config/load.js";
 import { JOURNAL_FILE } from "../src/journal/file-journal.js";
 import { serve } from "../src/service/serve.js";
-import { ROOT } from "./plimsoll-run.js";
+import { exampleConfig } from "./plimsoll-run.js";
 
-const config = (() => {
-  const loaded = loadConfig(
-    JSON.parse(readFileSync(join(ROOT, "examples", "trading", "trading.config.json"), "utf8")),
-  );
-  if (!loaded.ok) throw new Error("config");
-  return loaded.config;
-})();
+const config = exampleConfig("trading", "trading.config.json");
 
 describe("a journal behind its snapshot", () => {
   it("stops the start, naming the missing commands", async () => {

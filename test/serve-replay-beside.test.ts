@@ -2,22 +2,14 @@
 // and synced, and must never change the file (a reader that cut a "torn" tail could cut the batch being written,
 // which the service would then acknowledge). Every replay sees a prefix of what is journaled; at the end the replay
 // equals the live state, and a restart finds the journal whole.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config/load.js";
-import type { MarketConfig } from "../src/config/types.js";
 import { replayStore, serve } from "../src/service/serve.js";
-import { ROOT } from "./plimsoll-run.js";
+import { exampleConfig } from "./plimsoll-run.js";
 
-const config = (() => {
-  const loaded = loadConfig(
-    JSON.parse(readFileSync(join(ROOT, "examples", "quickstart", "config.json"), "utf8")),
-  );
-  if (!loaded.ok) throw new Error("config");
-  return loaded.config as MarketConfig;
-})();
+const config = exampleConfig("quickstart", "config.json");
 const T0 = 1_670_889_600_000;
 
 describe("plimsoll replay beside a running service", () => {

@@ -6,18 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { loadConfig } from "../src/config/load.js";
 import { GONE } from "../src/service/http.js";
 import { replayStore, serve } from "../src/service/serve.js";
-import { ROOT } from "./plimsoll-run.js";
+import { exampleConfig } from "./plimsoll-run.js";
 
-const config = (() => {
-  const loaded = loadConfig(
-    JSON.parse(readFileSync(join(ROOT, "examples", "trading", "trading.config.json"), "utf8")),
-  );
-  if (!loaded.ok) throw new Error("config");
-  return loaded.config;
-})();
+const config = exampleConfig("trading", "trading.config.json");
 const T0 = 1_700_000_000_000;
 const command = (n: number) =>
   n % 3 === 0
