@@ -293,7 +293,7 @@ async function serveDemo(
       `  store ${dir} (journal.log, read-model.db: SQL tables of accounts, positions, liquidations, …)`,
       `Serving on ${base} — try:`,
       `  curl -s ${base}/v1/accounts/dave`,
-      `  curl -s '${base}/v1/events?after=${Math.max(0, live.seq - 5)}'`,
+      `  curl -s '${base}/v1/events?after=${Math.max(0, service.engine.stats.events - 5)}'   # the last 5 events`,
       `  curl -s ${base}/metrics`,
       `  ./bin/plimsoll replay --store file:${dir}`,
       exit ? "" : "Ctrl-C to stop.",
