@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadConfig } from "../dist/config/load.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median, natsAndPostgres, unwrittenEvents } from "./workload.mjs";
+import { cashMarket, machine, median, natsAndPostgres, unwrittenEvents } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -22,13 +22,7 @@ const T0 = 1_700_000_000_000;
 
 const { nc, admin } = await natsAndPostgres("read-model-service", SERVERS, PG_URL);
 const jsm = await nc.jetstreamManager();
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [{ id: "USDC", decimals: 6 }],
-  indices: [],
-  instruments: [],
-});
-if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+const config = cashMarket(loadConfig);
 
 /** One run: seconds to the last answer, seconds until the read model holds every event, most events unwritten. */
 async function run(index) {
@@ -39,7 +33,7 @@ async function run(index) {
   const model = await PostgresReadModel.open(`${PG_URL}?options=-c%20search_path%3D${schema}`);
   const backlog = unwrittenEvents(model);
   const service = await serve({
-    config: loaded.config,
+    config,
     dir,
     port: 0,
     host: "127.0.0.1",

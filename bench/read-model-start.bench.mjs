@@ -12,7 +12,7 @@ import { encodeBatch } from "../dist/journal/file-journal.js";
 import { NatsJournal } from "../dist/journal/nats-journal.js";
 import { PostgresReadModel } from "../dist/service/postgres-read-model.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median, natsAndPostgres, unwrittenEvents } from "./workload.mjs";
+import { cashMarket, machine, median, natsAndPostgres, unwrittenEvents } from "./workload.mjs";
 
 const SERVERS = "127.0.0.1:4222";
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -26,13 +26,7 @@ const { nc, admin } = await natsAndPostgres("read-model-start", SERVERS, PG_URL)
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc");
 const jsm = await nc.jetstreamManager();
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [{ id: "USDC", decimals: 6 }],
-  indices: [],
-  instruments: [],
-});
-if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+const config = cashMarket(loadConfig);
 const stream = `bench_rmstart_${process.pid}`;
 
 /** The tail: every run replays the same stream. */
@@ -58,7 +52,7 @@ async function run(index) {
   const base = process.memoryUsage().heapUsed;
   const start = process.hrtime.bigint();
   const service = await serve({
-    config: loaded.config,
+    config,
     dir: "",
     port: 0,
     host: "127.0.0.1",

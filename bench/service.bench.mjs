@@ -8,19 +8,13 @@ import { join } from "node:path";
 import { connect } from "nats";
 import { loadConfig } from "../dist/config/load.js";
 import { serve } from "../dist/service/serve.js";
-import { machine, median } from "./workload.mjs";
+import { cashMarket, machine, median } from "./workload.mjs";
 
 const CLIENTS = 16;
 const BATCH = 100;
 const REQUESTS = 400; // per client
 const T0 = 1_700_000_000_000;
-const loaded = loadConfig({
-  quoteAsset: "USDC",
-  assets: [{ id: "USDC", decimals: 6 }],
-  indices: [],
-  instruments: [],
-});
-if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+const config = cashMarket(loadConfig);
 
 async function measure(journal) {
   const rates = [];
@@ -30,7 +24,7 @@ async function measure(journal) {
     const dir = mkdtempSync(join(tmpdir(), "plimsoll-service-bench-"));
     const target = journal === null ? {} : { journal: { ...journal, stream: `${journal.stream}_${run}` } };
     const service = await serve({
-      config: loaded.config,
+      config,
       dir,
       port: 0,
       host: "127.0.0.1",

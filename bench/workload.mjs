@@ -282,3 +282,15 @@ export async function natsAndPostgres(name, servers, pgUrl) {
   }
   return { nc, admin };
 }
+
+/** The service benches' market: USDC only, no index or instrument (deposits go through the whole service). */
+export function cashMarket(loadConfig) {
+  const loaded = loadConfig({
+    quoteAsset: "USDC",
+    assets: [{ id: "USDC", decimals: 6 }],
+    indices: [],
+    instruments: [],
+  });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+  return loaded.config;
+}

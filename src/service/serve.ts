@@ -1,7 +1,6 @@
 // `plimsoll serve`: recover the journal (the store's file, or a NATS JetStream stream), replay it into a fresh
 // engine, then serve commands journal-first through the sequencer — or, as a hot standby (`--follow`), apply the
 // leader's journal as it grows until promoted.
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { MarketConfig } from "../config/types.js";
 import { Engine, type EngineSnapshot } from "../engine/engine.js";
@@ -23,6 +22,7 @@ import type { ReadModel } from "./read-model.js";
 import { type Journal, MAX_KEYS, Sequencer } from "./sequencer.js";
 import { writeBody } from "./snapshot-writer.js";
 import { loadSnapshot, writeSnapshot } from "./snapshots.js";
+import { TimeSlices } from "./time-slices.js";
 
 /** Events kept in memory for GET /v1/events and the stream's catch-up. */
 const KEPT_EVENTS = 100_000;
@@ -246,14 +246,10 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   };
   // A replay of the stream waits for room in the read model, and lets the event loop turn every slice (the read
   // model's writes go on meanwhile).
-  let sliceEnd = performance.now() + REPLAY_SLICE_MS;
-  const nextSlice = () => {
-    sliceEnd = performance.now() + REPLAY_SLICE_MS;
-  };
+  const slices = new TimeSlices(REPLAY_SLICE_MS);
   const pace = (): Promise<void> | null => {
     const room = feed.room();
-    if (room !== null) return room.then(nextSlice);
-    return performance.now() < sliceEnd ? null : nextTurn().then(nextSlice);
+    return room === null ? slices.pause() : room.then(slices.restart);
   };
   const onKey = (key: string, first: number, count: number) => {
     keys.push([key, first, count]);

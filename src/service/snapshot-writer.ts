@@ -3,13 +3,11 @@
 // accounts encoding, stringifying and hashing a snapshot takes over a second. The engine goes on meanwhile — the
 // capture holds copies. The body is the very text JSON.stringify(engine.snapshot()) gave at the capture. On the
 // main thread rather than a worker: handing a worker the capture's million account ids alone blocks for 40-60 ms.
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { EngineCapture } from "../engine/engine.js";
 import { crc32c } from "../journal/crc32c.js";
 import { LazyArray } from "../kernel/snapshot-lazy.js";
+import { completeInSlices, SLICE_MS, TimeSlices } from "./time-slices.js";
 
-/** Longest run between two turns of the event loop, in ms (a piece of work may overrun it by under 1 ms). */
-export const SLICE_MS = 2;
 /** Entries of an array encoded in one piece of text: well under a millisecond. */
 const ENTRIES = 4096;
 /** Bytes of body written at a time (characters, for the text body). */
@@ -67,20 +65,15 @@ async function build(
   take: (piece: string) => Promise<void>,
   sliceMs: number,
 ): Promise<string> {
-  let deadline = performance.now() + sliceMs;
-  const due = () => performance.now() >= deadline;
-  const pause = async () => {
-    await nextTurn();
-    deadline = performance.now() + sliceMs;
-  };
-  let step = capture.stateHash.next();
-  for (; !step.done; step = capture.stateHash.next()) if (due()) await pause();
+  const slices = new TimeSlices(sliceMs);
+  const stateHash = await completeInSlices(capture.stateHash, slices);
   for (const piece of jsonPieces(capture.snapshot)) {
     await take(piece);
-    if (due()) await pause();
+    const pause = slices.pause();
+    if (pause !== null) await pause;
   }
   capture.release();
-  return step.value;
+  return stateHash;
 }
 
 /**

@@ -1,8 +1,7 @@
 // GET /v1/state/hash without blocking the event loop: at a million accounts the hash takes ~0.4 s of work. It is
 // taken at a command boundary (copies, as a snapshot's) and computed a slice at a time while the engine goes on.
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Engine } from "../engine/engine.js";
-import { SLICE_MS } from "./snapshot-writer.js";
+import { completeInSlices, SLICE_MS, TimeSlices } from "./time-slices.js";
 
 export interface SeqHash {
   readonly seq: number;
@@ -36,14 +35,7 @@ export class StateHashReader {
   private async compute(seq: number): Promise<SeqHash> {
     const capture = this.engine.captureStateHash();
     try {
-      let deadline = performance.now() + this.sliceMs;
-      let step = capture.stateHash.next();
-      for (; !step.done; step = capture.stateHash.next()) {
-        if (performance.now() < deadline) continue;
-        await nextTurn();
-        deadline = performance.now() + this.sliceMs;
-      }
-      this.last = { seq, stateHash: step.value };
+      this.last = { seq, stateHash: await completeInSlices(capture.stateHash, new TimeSlices(this.sliceMs)) };
       return this.last;
     } finally {
       capture.release();
