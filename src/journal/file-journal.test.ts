@@ -62,6 +62,41 @@ describe("journal recovery", () => {
     }
   });
 
+  it("cuts a last batch whose commit marker reached the disk but not all of its records (a power cut mid-sync)", () => {
+    const all = joined();
+    const committed = Buffer.concat(batches.slice(0, 2).map(bytesOf)).length;
+    const marker = all.length - 16;
+    // Zeros where a page of the batch was lost: its first record's header, one payload, every record.
+    for (const [from, to] of [
+      [committed, committed + 4],
+      [committed + 9, committed + 10],
+      [committed, marker],
+    ] as const) {
+      const torn = Buffer.from(all);
+      torn.fill(0, from, to);
+      const r = recoverJournal(torn);
+      expect(r.records.texts()).toEqual(batches.slice(0, 2).flat());
+      expect(r.dropped).toMatchObject({ at: committed, bytes: all.length - committed });
+    }
+  });
+
+  it("takes a damaged batch for acknowledged data when a later batch verifies, or anything is written after it", () => {
+    const all = joined();
+    const second = bytesOf(batches[0] as string[]).length;
+    const third = second + bytesOf(batches[1] as string[]).length;
+    // The second batch's commit marker gone: the third closes a batch of its own.
+    const noMarker = Buffer.from(all);
+    noMarker.fill(0, third - 16, third);
+    expect(() => recoverJournal(noMarker)).toThrow(/committed batch follows at byte/);
+    // The second batch's records damaged, its marker whole; the third batch's marker damaged too, its records not.
+    const written = Buffer.from(all);
+    written.fill(0, second, second + 4);
+    written[all.length - 1] = (written[all.length - 1] as number) ^ 1;
+    expect(() => recoverJournal(written)).toThrow(
+      new RegExp(`goes on after the damaged batch's commit marker \\(bytes at ${third}\\)`),
+    );
+  });
+
   it("reports damage to the last batch as a torn tail only when no commit marker verifies after it", () => {
     const all = joined();
     const damaged = Buffer.from(all);
@@ -93,6 +128,27 @@ describe("journal files", () => {
     await again.append(bytesOf(['{"g":7}']));
     await again.close();
     expect(readTexts(dir, true).texts).toEqual([...batches.slice(0, 2).flat(), '{"g":7}']);
+  });
+
+  it("at a start, cuts a last batch whose marker reached the disk before its records; refuses one followed by data", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plimsoll-journal-"));
+    const journal = await FileJournal.open(dir, 0);
+    for (let i = 0; i < 100; i++) for (const batch of batches) await journal.append(bytesOf(batch));
+    await journal.close();
+    const path = join(dir, JOURNAL_FILE);
+    const whole = readFileSync(path);
+    const last = whole.length - bytesOf(batches[2] as string[]).length;
+    const torn = Buffer.from(whole);
+    torn.fill(0, last, whole.length - 16); // every record of the last batch lost, its marker kept
+    writeFileSync(path, torn);
+    expect(() => readTexts(dir)).not.toThrow();
+    const r = readTexts(dir, true);
+    expect(r).toMatchObject({ count: 100 * 6 - 3, end: last, dropped: { at: last } });
+    expect(readFileSync(path).length).toBe(last);
+    // The same batch with a later write after it was synced: acknowledged, and the start stops.
+    writeFileSync(path, Buffer.concat([torn, bytesOf(['{"g":7}']).subarray(0, 5)]));
+    expect(() => readTexts(dir, true)).toThrow(JournalCorruption);
+    expect(readFileSync(path).length).toBe(whole.length + 5);
   });
 
   it("reads zeros after the written part as its end (ext4 may leave them after a crash); reading without repair never writes", async () => {

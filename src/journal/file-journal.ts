@@ -172,10 +172,75 @@ function reasonOf(scan: Scan, at: number): string {
   return `${scan.failure ?? (scan.blank ? NOT_BLANK : "a batch cut short (no commit marker)")} at byte ${at}`;
 }
 
-function corruption(name: string, reason: string, marker: number): JournalCorruption {
+function corruption(name: string, reason: string, proof: SyncProof): JournalCorruption {
+  const follows =
+    proof.kind === "batch"
+      ? `a committed batch follows at byte ${proof.at}`
+      : `the journal goes on after the damaged batch's commit marker (bytes at ${proof.at})`;
   return new JournalCorruption(
-    `journal ${name}: ${reason}, and a committed batch follows at byte ${marker}: acknowledged data is damaged; refusing to start (restore the file from a replica or backup)`,
+    `journal ${name}: ${reason}, and ${follows}: acknowledged data is damaged; refusing to start (restore the file from a replica or backup)`,
   );
+}
+
+/**
+ * What proves that the damaged batch was synced, hence acknowledged: a later batch's commit marker, or bytes
+ * written after the damaged batch's own marker (the writer writes a batch only once the one before is synced).
+ */
+interface SyncProof {
+  readonly kind: "batch" | "written";
+  readonly at: number;
+}
+
+/**
+ * Whether the valid format-2 commit marker at `m` closes a batch that starts after `from` (a batch after the damaged
+ * one): some record chain from a start in [from, m) reaches `m` with the marker's count, and the marker's checksum
+ * verifies over it. The damaged batch's own marker never does (its batch starts before the damage, and does not
+ * verify). Linear in m − from: each start's records to `m` are counted once, walking down from `m`.
+ */
+function closesLaterBatch(bytes: Uint8Array, view: DataView, from: number, m: number): boolean {
+  const count = view.getUint32(m + 4, true);
+  const crc = view.getUint32(m + 8, true);
+  const toMarker = new Map<number, number>(); // a record start → records from it up to m
+  for (let s = m - RECORD_HEADER - 1; s >= from; s--) {
+    if (view.getUint32(s, true) !== RECORD_MAGIC) continue;
+    const length = view.getUint32(s + 4, true);
+    const next = s + RECORD_HEADER + length;
+    if (length === 0 || next > m) continue;
+    const after = next === m ? 0 : toMarker.get(next);
+    if (after === undefined) continue;
+    toMarker.set(s, after + 1);
+    if (after + 1 === count && crc32c(bytes, s, m) === crc) return true;
+  }
+  return false;
+}
+
+/**
+ * A proof that the damaged batch starting at `batchStart` (the scan noticed the damage at `at`; bytes[0, limit) in
+ * memory) was synced, or null. The first valid commit marker from the batch's start proves it when it closes a later
+ * batch, or when anything but zeros follows it. Otherwise that marker is the damaged batch's own — written in the
+ * same write as its records, whose sync never returned (a power cut can keep the marker's page and lose an earlier
+ * one): a torn tail, not acknowledged data. Markers of format 1 prove it as before: any valid one after `at`.
+ */
+function syncProof(
+  bytes: Uint8Array,
+  view: DataView,
+  batchStart: number,
+  at: number,
+  limit: number,
+): SyncProof | null {
+  const first = laterCommit(bytes, view, batchStart, limit);
+  if (first < 0) return null;
+  if (view.getUint32(first, true) !== COMMIT_MAGIC) {
+    const later = laterCommit(bytes, view, at + 1, limit);
+    return later < 0 ? null : { kind: "batch", at: later };
+  }
+  if (
+    first + COMMIT_SIZE - batchStart > MAX_BATCH_BYTES ||
+    closesLaterBatch(bytes, view, batchStart + 1, first)
+  )
+    return { kind: "batch", at: first };
+  const end = first + COMMIT_SIZE;
+  return zeros(bytes, end, limit) ? null : { kind: "written", at: end };
 }
 
 /** The first position in bytes[from, limit) holding a commit marker that verifies, or −1. */
@@ -195,10 +260,10 @@ export function recoverJournal(bytes: Uint8Array, name = JOURNAL_FILE): Recovery
   const end = scan.consumed;
   if (scan.failure === null && !scan.incomplete && (!scan.blank || zeros(bytes, scan.at, bytes.length)))
     return { records, end, dropped: null };
-  // Damage at `at`: any valid commit marker after it proves a later sync.
+  // Damage at `at`: acknowledged when something after it proves a later sync.
   const reason = reasonOf(scan, scan.at);
-  const marker = laterCommit(bytes, view, scan.at + 1, bytes.length);
-  if (marker >= 0) throw corruption(name, reason, marker);
+  const proof = syncProof(bytes, view, scan.consumed, scan.at, bytes.length);
+  if (proof !== null) throw corruption(name, reason, proof);
   return { records, end, dropped: { at: end, bytes: bytes.length - end, reason } };
 }
 
@@ -320,15 +385,15 @@ export function readJournalSync(
       } else if (scan.failure !== null || scan.blank || atEnd) {
         const end = base + scan.consumed;
         const reason = reasonOf(scan, base + scan.at);
-        const marker = commitAfter(fd, base + scan.at + 1, size, path);
-        if (marker >= 0 && !repair && again < READ_AGAIN) {
+        const proof = syncProofIn(fd, end, base + scan.at, size, path);
+        if (proof !== null && !repair && again < READ_AGAIN) {
           again++;
           size = fstatSync(fd).size;
           base = end;
           filled = 0;
           continue;
         }
-        if (marker >= 0) throw corruption(path, reason, marker);
+        if (proof !== null) throw corruption(path, reason, proof);
         if (repair) {
           ftruncateSync(fd, end);
           fdatasyncSync(fd);
@@ -381,6 +446,29 @@ function blankAfter(fd: number, from: number, size: number, path: string): boole
     if (!zeros(buffer, 0, n)) return false;
   }
   return true;
+}
+
+/** syncProof over the file: only the bytes from the batch's start to the first valid marker are read. */
+function syncProofIn(
+  fd: number,
+  batchStart: number,
+  at: number,
+  size: number,
+  path: string,
+): SyncProof | null {
+  const first = commitAfter(fd, batchStart, size, path);
+  if (first < 0) return null;
+  const end = first + COMMIT_SIZE;
+  if (end - batchStart > MAX_BATCH_BYTES) return { kind: "batch", at: first };
+  const bytes = Buffer.allocUnsafe(end - batchStart);
+  readInto(fd, bytes, 0, bytes.length, batchStart, path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (view.getUint32(first - batchStart, true) !== COMMIT_MAGIC) {
+    const later = commitAfter(fd, at + 1, size, path);
+    return later < 0 ? null : { kind: "batch", at: later };
+  }
+  if (syncProof(bytes, view, 0, at - batchStart, bytes.length) !== null) return { kind: "batch", at: first };
+  return blankAfter(fd, end, size, path) ? null : { kind: "written", at: end };
 }
 
 /** The file position of the first commit marker that verifies at or after `from`, or −1. */
