@@ -80,6 +80,24 @@ describe("fitSvi", () => {
     );
   });
 
+  it("recovers a near-parabolic slice (small b, σ as wide as the strikes) that a single search fitted 2 % off", () => {
+    // The property test's counterexample: from the best grid point alone the search settled on σ ≈ 14.
+    const p: SviParams = {
+      a: 0,
+      b: 0.01,
+      rho: -0.7906357359289939,
+      m: -0.014088452628817388,
+      sigma: 0.9942360872298742,
+    };
+    const { k, w } = smile(p, 30, -1, 1);
+    const fit = fitted(fitSvi(k, w));
+    for (let i = 0; i < 30; i++)
+      expect(Math.abs(sviTotalVariance(fit.params, k[i] as number) - (w[i] as number))).toBeLessThan(
+        1e-5 * (w[i] as number),
+      );
+    expect(fit.params.sigma).toBeCloseTo(p.sigma, 3);
+  });
+
   it("fits a very short expiry (total variance ~1e-4 over k ∈ ±0.05)", () => {
     const p: SviParams = { a: 0.00005, b: 0.004, rho: 0.1, m: 0.002, sigma: 0.015 };
     const { k, w } = smile(p, 15, -0.05, 0.05);
